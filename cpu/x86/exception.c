@@ -1,0 +1,367 @@
+/* Exceptions and interrupts: raising them, and delivering them through the IVT or IDT. */
+#include "cpu/x86/cpu.h"
+
+#include <stdio.h>
+
+#include "cpu/x86/seg.h"
+#include "ui/log.h"
+
+/*
+ * x86_raise() unwinds to the run loop, which calls x86_deliver().  Delivery
+ * pushes onto the new stack and loads CS:RIP from the gate; any fault while
+ * doing so is raised again, and the loop combines the two by the rules of
+ * SDM vol. 3A 6.15 table 6-5 (benign, contributory, page fault): #DF, or
+ * shutdown (triple fault) for a fault while delivering #DF.
+ *
+ * What is here: real-mode IVT; protected-mode 16/32-bit interrupt and trap
+ * gates with the TSS stack switch; long-mode 64-bit gates with RSPn and IST.
+ * Task gates (hardware task switching) and virtual-8086 interrupts stop the
+ * CPU with a clear message until the whole-system milestone adds them.
+ */
+
+_Noreturn void x86_raise(X86Cpu *cpu, int vector, uint32_t error_code)
+{
+    cpu->s.events.exception_injected = 1;
+    cpu->s.events.exception_nr = vector;
+    cpu->s.events.exception_has_error = error_code != X86_NO_ERROR_CODE;
+    cpu->s.events.exception_error = error_code == X86_NO_ERROR_CODE ? 0 : error_code;
+    longjmp(*cpu->unwind, 1);
+}
+
+_Noreturn void x86_raise_pf(X86Cpu *cpu, uint64_t la, uint32_t error_code)
+{
+    cpu->s.cr2 = la;
+    x86_raise(cpu, X86_EXC_PF, error_code);
+}
+
+/* Exceptions that push an error code (SDM 6.3.1, table 6-1). */
+static bool has_error_code(int vector)
+{
+    switch (vector) {
+    case X86_EXC_DF: case X86_EXC_TS: case X86_EXC_NP: case X86_EXC_SS:
+    case X86_EXC_GP: case X86_EXC_PF: case X86_EXC_AC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static _Noreturn void stop_cpu(X86Cpu *cpu, const char *what, int vector)
+{
+    snprintf(cpu->error, sizeof(cpu->error), "%s (vector %d at rip 0x%llx)", what, vector,
+             (unsigned long long)cpu->s.rip);
+    cpu->stop = X86_STOP_ERROR;
+    longjmp(*cpu->unwind, 2);
+}
+
+/* Error code for a fault that concerns IDT entry `vector`: IDT bit, EXT bit. */
+static uint32_t idt_error(int vector, bool soft)
+{
+    return ((uint32_t)vector << 3) | 2 | (soft ? 0 : 1);
+}
+
+static void deliver_real(X86Cpu *cpu, int vector, bool soft)
+{
+    X86State *s = &cpu->s;
+    if ((uint64_t)vector * 4 + 3 > s->idtr.limit) {
+        x86_raise_gp0(cpu);
+    }
+    uint32_t entry = x86_read_system(cpu, s->idtr.base + vector * 4, 4);
+    uint64_t ret = soft ? cpu->next_rip : s->rip;
+    x86_push(cpu, s->rflags & 0xffff, 2);
+    x86_push(cpu, s->segs[SEG_CS].selector, 2);
+    x86_push(cpu, ret & 0xffff, 2);
+    s->rflags &= ~(uint64_t)(X86_FLAG_IF | X86_FLAG_TF | X86_FLAG_AC | X86_FLAG_RF);
+    x86_load_segment_real(cpu, SEG_CS, entry >> 16);
+    s->rip = entry & 0xffff;
+}
+
+typedef struct Gate {
+    uint16_t selector;
+    uint64_t offset;
+    unsigned type;     /* 4-bit system type */
+    unsigned dpl;
+    bool present;
+    unsigned ist;
+} Gate;
+
+static Gate read_gate(X86Cpu *cpu, int vector, bool soft)
+{
+    X86State *s = &cpu->s;
+    unsigned size = cpu->s.msr.efer & X86_EFER_LMA ? 16 : 8;
+    uint64_t off = (uint64_t)vector * size;
+    if (off + size - 1 > s->idtr.limit) {
+        x86_raise(cpu, X86_EXC_GP, idt_error(vector, soft));
+    }
+    uint64_t lo = x86_read_system(cpu, s->idtr.base + off, 8);
+    uint64_t hi = size == 16 ? x86_read_system(cpu, s->idtr.base + off + 8, 8) : 0;
+    Gate g = {
+        .selector = (lo >> 16) & 0xffff,
+        .offset = (lo & 0xffff) | ((lo >> 32) & 0xffff0000ull) | ((hi & 0xffffffffull) << 32),
+        .type = (lo >> 40) & 0xf,
+        .dpl = (lo >> 45) & 3,
+        .present = (lo >> 47) & 1,
+        .ist = size == 16 ? (lo >> 32) & 7 : 0,
+    };
+    return g;
+}
+
+/* Read the target code segment of a gate and check it (SDM 6.12.1.1). */
+static void gate_target(X86Cpu *cpu, const Gate *g, int vector, bool soft, X86Descriptor *d,
+                        X86Segment *cs)
+{
+    uint32_t ext = soft ? 0 : 1;
+    if ((g->selector & ~3u) == 0) {
+        x86_raise(cpu, X86_EXC_GP, ext);
+    }
+    if (!x86_read_descriptor(cpu, g->selector, d, false)) {
+        x86_raise(cpu, X86_EXC_GP, (g->selector & 0xfffc) | ext);
+    }
+    x86_segment_from_descriptor(cs, g->selector, d, false);
+    if (!cs->s || !(cs->type & 8) || cs->dpl > cpu->cpl) {
+        x86_raise(cpu, X86_EXC_GP, (g->selector & 0xfffc) | ext);
+    }
+    if (!cs->present) {
+        x86_raise(cpu, X86_EXC_NP, (g->selector & 0xfffc) | ext);
+    }
+    if ((cpu->s.msr.efer & X86_EFER_LMA) && (!cs->l || cs->db)) {
+        x86_raise(cpu, X86_EXC_GP, (g->selector & 0xfffc) | ext);
+    }
+}
+
+/* Stack pointer for privilege `dpl` (or IST n) from the current TSS. */
+static uint64_t tss_stack(X86Cpu *cpu, unsigned dpl, unsigned ist, uint16_t *ss_out)
+{
+    X86Segment *tr = &cpu->s.tr;
+    if (cpu->s.msr.efer & X86_EFER_LMA) {
+        /* 64-bit TSS: RSP0-2 at 4, 12, 20; IST1-7 at 36.. (SDM 7.7). */
+        uint64_t off = ist ? 36 + (ist - 1) * 8 : 4 + dpl * 8;
+        if (off + 7 > tr->limit) {
+            x86_raise(cpu, X86_EXC_TS, tr->selector & 0xfffc);
+        }
+        *ss_out = dpl;    /* a null selector with RPL = new CPL */
+        return x86_read_system(cpu, tr->base + off, 8);
+    }
+    bool tss32 = (tr->type & 8) != 0;
+    uint64_t off = tss32 ? 4 + dpl * 8 : 2 + dpl * 4;
+    unsigned sp_size = tss32 ? 4 : 2;
+    if (off + sp_size + 1 > tr->limit) {
+        x86_raise(cpu, X86_EXC_TS, tr->selector & 0xfffc);
+    }
+    *ss_out = x86_read_system(cpu, tr->base + off + sp_size, 2);
+    return x86_read_system(cpu, tr->base + off, sp_size);
+}
+
+static void deliver_long(X86Cpu *cpu, int vector, uint32_t error_code, bool soft)
+{
+    X86State *s = &cpu->s;
+    Gate g = read_gate(cpu, vector, soft);
+    if (g.type != 0xe && g.type != 0xf) {
+        x86_raise(cpu, X86_EXC_GP, idt_error(vector, soft));
+    }
+    if (soft && g.dpl < (unsigned)cpu->cpl) {
+        x86_raise(cpu, X86_EXC_GP, idt_error(vector, soft));
+    }
+    if (!g.present) {
+        x86_raise(cpu, X86_EXC_NP, idt_error(vector, soft));
+    }
+    X86Descriptor d;
+    X86Segment cs;
+    gate_target(cpu, &g, vector, soft, &d, &cs);
+
+    bool conforming = (cs.type & 4) != 0;
+    unsigned new_cpl = conforming ? (unsigned)cpu->cpl : cs.dpl;
+    uint64_t old_ss = s->segs[SEG_SS].selector, old_rsp = s->regs[R_ESP];
+    uint64_t rsp = old_rsp;
+    uint16_t new_ss = old_ss;
+    if (new_cpl != (unsigned)cpu->cpl || g.ist) {
+        rsp = tss_stack(cpu, new_cpl, g.ist, &new_ss);
+        if (new_cpl == (unsigned)cpu->cpl) {
+            new_ss = old_ss;
+        }
+    }
+    rsp &= ~0xfull;   /* SDM 6.14.2: the new stack is 16-byte aligned */
+
+    /* Push through the new privilege's view: a supervisor stack. */
+    uint64_t frame[6];
+    int n = 0;
+    frame[n++] = old_ss;
+    frame[n++] = old_rsp;
+    frame[n++] = s->rflags;
+    frame[n++] = s->segs[SEG_CS].selector;
+    frame[n++] = soft ? cpu->next_rip : s->rip;
+    if (error_code != X86_NO_ERROR_CODE) {
+        frame[n++] = error_code;
+    }
+    int idx = new_cpl == 3 ? MMU_IDX_USER : MMU_IDX_SUPER;
+    for (int i = 0; i < n; i++) {
+        rsp -= 8;
+        x86_write_linear(cpu, rsp, frame[i], 8, idx);
+    }
+    if (new_cpl != (unsigned)cpu->cpl) {
+        x86_load_null_segment(cpu, SEG_SS, new_cpl);
+        s->segs[SEG_SS].dpl = new_cpl;
+    }
+    s->regs[R_ESP] = rsp;
+    s->rflags &= ~(uint64_t)(X86_FLAG_TF | X86_FLAG_NT | X86_FLAG_RF | X86_FLAG_VM);
+    if (g.type == 0xe) {
+        s->rflags &= ~(uint64_t)X86_FLAG_IF;
+    }
+    x86_load_code_segment(cpu, g.selector, &d, new_cpl);
+    s->rip = g.offset;
+}
+
+/* Push onto a stack segment that is not (yet) SS: limit check, then a linear write. */
+static void push_on(X86Cpu *cpu, const X86Segment *ss, uint32_t *esp, uint32_t value,
+                    unsigned size, int mmu_idx)
+{
+    uint32_t mask = ss->db ? 0xffffffffu : 0xffffu;
+    uint32_t sp = (*esp - size) & mask;
+    if (sp + size - 1 > ss->limit) {
+        x86_raise(cpu, X86_EXC_SS, ss->selector & 0xfffc);
+    }
+    x86_write_linear(cpu, (uint32_t)(ss->base + sp), value, size, mmu_idx);
+    *esp = (*esp & ~mask) | sp;
+}
+
+/* The inner stack of a privilege change, from the TSS, checked (SDM 6.12.1). */
+static void inner_stack(X86Cpu *cpu, unsigned new_cpl, X86Segment *ss, X86Descriptor *ssd,
+                        uint32_t *esp)
+{
+    uint16_t ss_sel;
+    *esp = tss_stack(cpu, new_cpl, 0, &ss_sel);
+    if ((ss_sel & ~3u) == 0 || !x86_read_descriptor(cpu, ss_sel, ssd, false)) {
+        x86_raise(cpu, X86_EXC_TS, ss_sel & 0xfffc);
+    }
+    x86_segment_from_descriptor(ss, ss_sel, ssd, false);
+    if ((ss_sel & 3) != new_cpl || ss->dpl != new_cpl || !ss->s || (ss->type & 8) ||
+        !(ss->type & 2)) {
+        x86_raise(cpu, X86_EXC_TS, ss_sel & 0xfffc);
+    }
+    if (!ss->present) {
+        x86_raise(cpu, X86_EXC_SS, ss_sel & 0xfffc);
+    }
+}
+
+static void deliver_protected(X86Cpu *cpu, int vector, uint32_t error_code, bool soft)
+{
+    X86State *s = &cpu->s;
+    if (s->rflags & X86_FLAG_VM) {
+        stop_cpu(cpu, "interrupt in virtual-8086 mode is not supported yet", vector);
+    }
+    Gate g = read_gate(cpu, vector, soft);
+    if (g.type == 0x5) {
+        stop_cpu(cpu, "task gate in the IDT: hardware task switching is not supported yet", vector);
+    }
+    if (g.type != 0x6 && g.type != 0x7 && g.type != 0xe && g.type != 0xf) {
+        x86_raise(cpu, X86_EXC_GP, idt_error(vector, soft));
+    }
+    if (soft && g.dpl < (unsigned)cpu->cpl) {
+        x86_raise(cpu, X86_EXC_GP, idt_error(vector, soft));
+    }
+    if (!g.present) {
+        x86_raise(cpu, X86_EXC_NP, idt_error(vector, soft));
+    }
+    unsigned size = (g.type & 8) ? 4 : 2;   /* 32-bit or 16-bit gate */
+    X86Descriptor d;
+    X86Segment cs;
+    gate_target(cpu, &g, vector, soft, &d, &cs);
+    bool conforming = (cs.type & 4) != 0;
+    unsigned new_cpl = conforming ? (unsigned)cpu->cpl : cs.dpl;
+    bool switch_stack = new_cpl != (unsigned)cpu->cpl;
+
+    X86Segment ss = s->segs[SEG_SS];
+    X86Descriptor ssd;
+    uint32_t esp = s->regs[R_ESP];
+    if (switch_stack) {
+        inner_stack(cpu, new_cpl, &ss, &ssd, &esp);
+    }
+    /* Every push is checked and written before any register changes. */
+    int idx = new_cpl == 3 ? MMU_IDX_USER : MMU_IDX_SUPER;
+    if (switch_stack) {
+        push_on(cpu, &ss, &esp, s->segs[SEG_SS].selector, size, idx);
+        push_on(cpu, &ss, &esp, s->regs[R_ESP], size, idx);
+    }
+    push_on(cpu, &ss, &esp, s->rflags, size, idx);
+    push_on(cpu, &ss, &esp, s->segs[SEG_CS].selector, size, idx);
+    push_on(cpu, &ss, &esp, soft ? cpu->next_rip : s->rip, size, idx);
+    if (error_code != X86_NO_ERROR_CODE) {
+        push_on(cpu, &ss, &esp, error_code, size, idx);
+    }
+    if (switch_stack) {
+        x86_set_descriptor_accessed(cpu, ss.selector, &ssd);
+        s->segs[SEG_SS] = ss;
+        s->segs[SEG_SS].type |= 1;
+    }
+    uint32_t sp_mask = ss.db ? 0xffffffffu : 0xffffu;
+    s->regs[R_ESP] = (s->regs[R_ESP] & ~(uint64_t)sp_mask) | (esp & sp_mask);
+    s->rflags &= ~(uint64_t)(X86_FLAG_TF | X86_FLAG_NT | X86_FLAG_RF | X86_FLAG_VM);
+    if (!(g.type & 1)) {
+        s->rflags &= ~(uint64_t)X86_FLAG_IF;   /* interrupt gate */
+    }
+    x86_load_code_segment(cpu, g.selector, &d, new_cpl);
+    s->rip = size == 4 ? (uint32_t)g.offset : (uint16_t)g.offset;
+}
+
+void x86_deliver(X86Cpu *cpu, int vector, uint32_t error_code, bool soft)
+{
+    log_mask(LOG_INT, "%s %d error 0x%x at %04x:%llx cpl %d\n", soft ? "int" : "exception",
+             vector, error_code == X86_NO_ERROR_CODE ? 0 : error_code,
+             cpu->s.segs[SEG_CS].selector, (unsigned long long)cpu->s.rip, cpu->cpl);
+    if (!(cpu->s.cr0 & X86_CR0_PE)) {
+        deliver_real(cpu, vector, soft);
+    } else if (cpu->s.msr.efer & X86_EFER_LMA) {
+        deliver_long(cpu, vector, error_code, soft);
+    } else {
+        deliver_protected(cpu, vector, error_code, soft);
+    }
+}
+
+/* SDM vol. 3A 6.15, table 6-4: benign, contributory, page fault, double fault. */
+enum { CLASS_BENIGN, CLASS_CONTRIBUTORY, CLASS_PAGE_FAULT, CLASS_DOUBLE_FAULT };
+
+static int exception_class(int vector)
+{
+    switch (vector) {
+    case X86_EXC_DE: case X86_EXC_TS: case X86_EXC_NP: case X86_EXC_SS: case X86_EXC_GP:
+        return CLASS_CONTRIBUTORY;
+    case X86_EXC_PF:
+        return CLASS_PAGE_FAULT;
+    case X86_EXC_DF:
+        return CLASS_DOUBLE_FAULT;
+    default:
+        return CLASS_BENIGN;
+    }
+}
+
+bool x86_service_exception(X86Cpu *cpu)
+{
+    X86Events *ev = &cpu->s.events;
+    int vector = ev->exception_nr;
+    uint32_t error = ev->exception_has_error ? ev->exception_error : X86_NO_ERROR_CODE;
+    ev->exception_injected = 0;
+
+    int first = cpu->delivering_vector;
+    if (first >= 0) {
+        /* A fault while delivering `first` (table 6-5). */
+        int a = exception_class(first), b = exception_class(vector);
+        if (a == CLASS_DOUBLE_FAULT) {
+            log_mask(LOG_INT, "triple fault (exception %d while delivering #DF)\n", vector);
+            cpu->delivering_vector = -1;
+            return false;
+        }
+        if ((a == CLASS_CONTRIBUTORY && b == CLASS_CONTRIBUTORY) ||
+            (a == CLASS_PAGE_FAULT && b != CLASS_BENIGN)) {
+            vector = X86_EXC_DF;
+            error = 0;
+        }
+    }
+    if (has_error_code(vector) && error == X86_NO_ERROR_CODE) {
+        error = 0;
+    }
+    cpu->delivering_vector = vector;
+    cpu->last_exception = vector;
+    x86_deliver(cpu, vector, error, false);
+    cpu->delivering_vector = -1;
+    return true;
+}

@@ -1,0 +1,267 @@
+/* Operand access, condition codes, fetch+decode and one-step execution for the software CPU. */
+#include "cpu/x86/exec.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include "ui/log.h"
+
+static X86Handler handler_table[X86_OP_COUNT];
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Families register here as they exist; a family not listed leaves its ops
+ * without handlers, which raise #UD and say so under -d unimp.
+ */
+static void build_handler_table(void)
+{
+    x86_register_families(handler_table);
+}
+
+const X86Handler *x86_handlers(void)
+{
+    pthread_once(&handler_once, build_handler_table);
+    return handler_table;
+}
+
+uint64_t x86_insn_ea(const X86Cpu *cpu, const X86Insn *insn)
+{
+    uint64_t ea = (uint64_t)(int64_t)insn->disp;
+    if (insn->base == X86_REGNUM_RIP) {
+        ea += cpu->next_rip;
+    } else if (insn->base != X86_REGNUM_NONE) {
+        ea += cpu->s.regs[insn->base];
+    }
+    if (insn->index != X86_REGNUM_NONE) {
+        ea += cpu->s.regs[insn->index] << insn->scale;
+    }
+    return ea & x86_size_mask(insn->addrsize);
+}
+
+/* Registers named by the operand kind itself (AL, CL, DX, AX, eAX, rAX). */
+static bool fixed_register(const X86Insn *insn, unsigned kind, unsigned *reg, unsigned *size)
+{
+    switch (kind) {
+    case X86_OPK_AL: *reg = R_EAX; *size = 1; return true;
+    case X86_OPK_CL: *reg = R_ECX; *size = 1; return true;
+    case X86_OPK_DX: *reg = R_EDX; *size = 2; return true;
+    case X86_OPK_AX: *reg = R_EAX; *size = 2; return true;
+    case X86_OPK_eAX: *reg = R_EAX; *size = insn->opsize == 2 ? 2 : 4; return true;
+    case X86_OPK_rAX: *reg = R_EAX; *size = insn->opsize; return true;
+    default: return false;
+    }
+}
+
+typedef enum { LOC_REG, LOC_MEM, LOC_IMM, LOC_MOFFS } OperandLocation;
+
+/* Where operand i lives: a register number, memory at the EA, or an immediate. */
+static OperandLocation locate(const X86Insn *insn, unsigned kind, unsigned *reg)
+{
+    const char *name = x86_operand_kind_name(kind);
+    switch (name[0]) {
+    case 'E': case 'Q': case 'W':
+        if (x86_insn_is_mem(insn)) {
+            return LOC_MEM;
+        }
+        *reg = insn->rm;
+        return LOC_REG;
+    case 'R': case 'U': case 'N':
+        if (x86_insn_is_mem(insn)) {   /* RvMw and friends */
+            return LOC_MEM;
+        }
+        *reg = insn->rm;
+        return LOC_REG;
+    case 'M':
+        return LOC_MEM;
+    case 'G': case 'V': case 'P':
+        *reg = insn->reg;
+        return LOC_REG;
+    case 'Z':
+        *reg = insn->rm;
+        return LOC_REG;
+    case 'O':
+        return LOC_MOFFS;
+    default:
+        return LOC_IMM;
+    }
+}
+
+uint64_t x86_opnd_read(X86Cpu *cpu, const X86Insn *insn, int i)
+{
+    unsigned kind = x86_insn_row(insn)->operand[i];
+    unsigned reg, size;
+    if (fixed_register(insn, kind, &reg, &size)) {
+        return x86_reg_get(cpu, reg, size, false);
+    }
+    if (kind == X86_OPK_ONE) {
+        return 1;
+    }
+    size = x86_operand_size(insn, kind);
+    switch (locate(insn, kind, &reg)) {
+    case LOC_REG:
+        return x86_reg_get(cpu, reg, size, x86_insn_rex(insn));
+    case LOC_MEM:
+        return x86_read(cpu, insn->seg, x86_insn_ea(cpu, insn), size);
+    case LOC_MOFFS:
+        return x86_read(cpu, insn->seg, (uint64_t)insn->imm & x86_size_mask(insn->addrsize), size);
+    case LOC_IMM:
+        break;
+    }
+    if (kind == X86_OPK_Jb || kind == X86_OPK_Jz) {
+        uint64_t mask = cpu->code_bits == 64 ? ~0ull : x86_size_mask(insn->opsize);
+        return (cpu->next_rip + (uint64_t)insn->imm) & mask;
+    }
+    return (uint64_t)insn->imm;
+}
+
+void x86_opnd_write(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
+{
+    unsigned kind = x86_insn_row(insn)->operand[i];
+    unsigned reg, size;
+    if (fixed_register(insn, kind, &reg, &size)) {
+        x86_reg_set(cpu, reg, size, false, value);
+        return;
+    }
+    size = x86_operand_size(insn, kind);
+    switch (locate(insn, kind, &reg)) {
+    case LOC_REG:
+        x86_reg_set(cpu, reg, size, x86_insn_rex(insn), value);
+        return;
+    case LOC_MEM:
+        x86_write(cpu, insn->seg, x86_insn_ea(cpu, insn), value, size);
+        return;
+    case LOC_MOFFS:
+        x86_write(cpu, insn->seg, (uint64_t)insn->imm & x86_size_mask(insn->addrsize), value, size);
+        return;
+    case LOC_IMM:
+        break;
+    }
+    assert(!"write to an immediate operand");
+}
+
+void x86_opnd_probe_write(X86Cpu *cpu, const X86Insn *insn, int i)
+{
+    unsigned kind = x86_insn_row(insn)->operand[i];
+    unsigned reg;
+    if (locate(insn, kind, &reg) == LOC_MEM) {
+        x86_probe_write(cpu, insn->seg, x86_insn_ea(cpu, insn), x86_operand_size(insn, kind));
+    }
+}
+
+bool x86_condition(const X86Cpu *cpu, unsigned cc)
+{
+    uint64_t f = cpu->s.rflags;
+    bool cf = f & X86_FLAG_CF, zf = f & X86_FLAG_ZF, sf = f & X86_FLAG_SF;
+    bool of = f & X86_FLAG_OF, pf = f & X86_FLAG_PF;
+    bool r;
+    switch ((cc >> 1) & 7) {
+    case 0: r = of; break;                 /* O */
+    case 1: r = cf; break;                 /* B */
+    case 2: r = zf; break;                 /* E */
+    case 3: r = cf || zf; break;           /* BE */
+    case 4: r = sf; break;                 /* S */
+    case 5: r = pf; break;                 /* P */
+    case 6: r = sf != of; break;           /* L */
+    default: r = zf || (sf != of); break;  /* LE */
+    }
+    return (cc & 1) ? !r : r;
+}
+
+uint64_t x86_fetch_decode(X86Cpu *cpu, X86Insn *insn)
+{
+    const X86Segment *cs = &cpu->s.segs[SEG_CS];
+    uint64_t rip = cpu->s.rip;
+    uint64_t la;
+    unsigned avail = X86_MAX_INSN_LEN;
+    if (cpu->mode64) {
+        la = rip;
+    } else {
+        /* SDM vol. 3A 5.3: every byte of the instruction within CS's limit. */
+        if (rip > cs->limit) {
+            x86_raise_gp0(cpu);
+        }
+        if (cs->limit - rip + 1 < avail) {
+            avail = cs->limit - rip + 1;
+        }
+        la = (uint32_t)(cs->base + rip);
+    }
+    uint8_t buf[X86_MAX_INSN_LEN];
+    uint64_t gpa;
+    unsigned n = x86_fetch(cpu, la, buf, avail, &gpa);
+    int r = x86_decode(buf, n, x86_decode_mode(cpu), insn);
+    if (r == X86_DECODE_NEED_MORE) {
+        if (n == avail) {
+            x86_raise_gp0(cpu);   /* the instruction runs past CS's limit */
+        }
+        /* The next page is not fetchable: fetching it raises the fault. */
+        uint64_t next = cpu->mode64 ? la + n : (uint32_t)(la + n);
+        x86_fetch(cpu, next, buf + n, 1, &(uint64_t){ 0 });
+        x86_raise_gp0(cpu);       /* not reached: that fetch faults */
+    }
+    if (r == X86_DECODE_TOO_LONG) {
+        x86_raise_gp0(cpu);
+    }
+    if (r < 0) {
+        x86_raise_ud(cpu);
+    }
+    return gpa;
+}
+
+void x86_execute(X86Cpu *cpu, const X86Insn *insn)
+{
+    X86Handler h = x86_handlers()[insn->op];
+    if (!h) {
+        log_mask(LOG_UNIMP, "unimplemented instruction %s at %04x:%llx\n", x86_op_name(insn->op),
+                 cpu->s.segs[SEG_CS].selector, (unsigned long long)cpu->s.rip);
+        x86_raise_ud(cpu);
+    }
+    h(cpu, insn);
+}
+
+static uint64_t next_rip_of(const X86Cpu *cpu, const X86Insn *insn)
+{
+    uint64_t next = cpu->s.rip + insn->len;
+    return cpu->code_bits == 64 ? next : next & x86_size_mask(cpu->code_bits / 8);
+}
+
+X86StopReason x86_deliver_raised(X86Cpu *cpu)
+{
+    jmp_buf env;
+    jmp_buf *saved = cpu->unwind;
+    volatile X86StopReason stop = X86_STOP_NONE;
+    cpu->unwind = &env;
+    int r = setjmp(env);
+    if (r == 2) {
+        stop = X86_STOP_ERROR;
+    } else if (!x86_service_exception(cpu)) {
+        stop = X86_STOP_SHUTDOWN;
+    }
+    cpu->unwind = saved;
+    return stop;
+}
+
+X86StopReason x86_step(X86Cpu *cpu)
+{
+    jmp_buf env;
+    jmp_buf *saved = cpu->unwind;
+    cpu->unwind = &env;
+    int r = setjmp(env);
+    if (r == 0) {
+        X86Insn insn;
+        uint8_t shadow = cpu->s.events.interrupt_shadow;
+        x86_fetch_decode(cpu, &insn);
+        cpu->next_rip = next_rip_of(cpu, &insn);
+        x86_execute(cpu, &insn);
+        cpu->s.rip = cpu->next_rip;
+        cpu->s.events.interrupt_shadow &= ~shadow;
+        cpu->icount++;
+        cpu->unwind = saved;
+        return cpu->stop;
+    }
+    cpu->unwind = saved;
+    if (r == 2) {
+        return X86_STOP_ERROR;
+    }
+    return x86_deliver_raised(cpu);
+}

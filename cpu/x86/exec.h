@@ -1,0 +1,171 @@
+/* Executing decoded instructions: the handler table, operand access, one-step execution. */
+#ifndef CPU_X86_EXEC_H
+#define CPU_X86_EXEC_H
+
+#include "cpu/x86/cpu.h"
+#include "cpu/x86/decode.h"
+
+/*
+ * A handler executes one decoded instruction on cpu->s.  On entry
+ * cpu->s.rip is the instruction's address and cpu->next_rip the address
+ * after it; on a normal return the loop sets rip = next_rip, so a branch
+ * handler writes cpu->next_rip.  A handler raises exceptions with
+ * x86_raise() after its loads and before its first store (or probes its
+ * stores first) so a fault leaves no trace.  A handler that changes what
+ * decoding depends on (CS, mode, paging, code bytes) sets cpu->end_block.
+ *
+ * Handlers are grouped by family, one file each (blink's layout): every
+ * family file has an x86_register_<family>() that fills its rows of the
+ * table; exec.c calls them all.  An op with no handler raises #UD and is
+ * logged under -d unimp.
+ */
+typedef void (*X86Handler)(X86Cpu *cpu, const X86Insn *insn);
+
+void x86_register_alu(X86Handler *table);      /* alu.c: arithmetic, logic, flags ops, BCD */
+void x86_register_shift(X86Handler *table);    /* shift.c: shifts, rotates, SHLD/SHRD */
+void x86_register_bitops(X86Handler *table);   /* bitops.c: BT*, BSF/BSR, POPCNT, LZCNT, TZCNT, BSWAP, CRC32 */
+void x86_register_muldiv(X86Handler *table);   /* muldiv.c: MUL/IMUL/DIV/IDIV */
+void x86_register_data(X86Handler *table);     /* data.c: MOV*, XCHG, XADD, CMPXCHG*, CMOV, SETcc, LEA, PUSH/POP... */
+void x86_register_control(X86Handler *table);  /* control.c: near branches, LOOP, CALL/RET near */
+void x86_register_string(X86Handler *table);   /* string.c: MOVS..SCAS, INS/OUTS with REP */
+void x86_register_system(X86Handler *table);   /* system.c: far transfers, IRET, INT, CR/DR/MSR, descriptor tables, SYSCALL.. */
+void x86_register_misc(X86Handler *table);     /* misc.c: CPUID, RDTSC, RDRAND, IN/OUT, NOP, fences, HLT */
+void x86_register_x87(X86Handler *table);      /* x87.c */
+void x86_register_sse(X86Handler *table);      /* sse*.c */
+
+/* Calls every x86_register_<family>() this build has (cpu/x86/families.c). */
+void x86_register_families(X86Handler *table);
+
+/* The handler table, built on first use. */
+const X86Handler *x86_handlers(void);
+
+/* ---- general registers with x86's partial-register rules ---- */
+
+/* Byte registers 4-7 are AH, CH, DH, BH unless a REX prefix is present. */
+static inline uint64_t x86_reg_get(const X86Cpu *cpu, unsigned reg, unsigned size, bool rex)
+{
+    switch (size) {
+    case 1:
+        if (!rex && reg >= 4 && reg < 8) {
+            return (cpu->s.regs[reg - 4] >> 8) & 0xff;
+        }
+        return cpu->s.regs[reg] & 0xff;
+    case 2:
+        return cpu->s.regs[reg] & 0xffff;
+    case 4:
+        return cpu->s.regs[reg] & 0xffffffff;
+    default:
+        return cpu->s.regs[reg];
+    }
+}
+
+/* 32-bit writes zero-extend into the full register (SDM vol. 1 3.4.1.1). */
+static inline void x86_reg_set(X86Cpu *cpu, unsigned reg, unsigned size, bool rex, uint64_t v)
+{
+    uint64_t *r;
+    switch (size) {
+    case 1:
+        if (!rex && reg >= 4 && reg < 8) {
+            r = &cpu->s.regs[reg - 4];
+            *r = (*r & ~0xff00ull) | ((v & 0xff) << 8);
+        } else {
+            r = &cpu->s.regs[reg];
+            *r = (*r & ~0xffull) | (v & 0xff);
+        }
+        break;
+    case 2:
+        r = &cpu->s.regs[reg];
+        *r = (*r & ~0xffffull) | (v & 0xffff);
+        break;
+    case 4:
+        cpu->s.regs[reg] = v & 0xffffffff;
+        break;
+    default:
+        cpu->s.regs[reg] = v;
+        break;
+    }
+}
+
+static inline bool x86_insn_rex(const X86Insn *insn)
+{
+    return (insn->prefix & X86_PFX_REX) != 0;
+}
+
+static inline uint64_t x86_size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+/* Sign-extend the low `size` bytes of v. */
+static inline int64_t x86_sext(uint64_t v, unsigned size)
+{
+    unsigned shift = 64 - 8 * size;
+    return (int64_t)(v << shift) >> shift;
+}
+
+/* ---- operands ---- */
+
+/* Effective address (the offset within insn->seg) of a memory operand, SDM vol. 1 3.7.5. */
+uint64_t x86_insn_ea(const X86Cpu *cpu, const X86Insn *insn);
+
+static inline bool x86_insn_is_mem(const X86Insn *insn)
+{
+    return (insn->flags & X86_INSN_MEM) != 0;
+}
+
+/* Size in bytes of operand i (0 = destination) of insn. */
+static inline unsigned x86_opnd_size(const X86Insn *insn, int i)
+{
+    return x86_operand_size(insn, x86_insn_row(insn)->operand[i]);
+}
+
+/*
+ * Read or write operand i of the general-purpose kinds: E*, G*, R*, Z*, I*,
+ * J* (read only: the target address), O* (moffs), AL/AX/eAX/rAX/CL/DX, One.
+ * Values are zero-extended; immediates come sign-extended to the operand
+ * size as the instruction defines them.
+ */
+uint64_t x86_opnd_read(X86Cpu *cpu, const X86Insn *insn, int i);
+void x86_opnd_write(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value);
+/* For a read-modify-write memory destination: fault now, not after the read. */
+void x86_opnd_probe_write(X86Cpu *cpu, const X86Insn *insn, int i);
+
+/* ---- conditions ---- */
+
+/* Condition code cc (the low nibble of Jcc/SETcc/CMOVcc), SDM vol. 1 B.1. */
+bool x86_condition(const X86Cpu *cpu, unsigned cc);
+
+/* ---- running ---- */
+
+/* The decoder mode for the CPU's current code segment. */
+static inline X86DecodeMode x86_decode_mode(const X86Cpu *cpu)
+{
+    return cpu->code_bits == 64 ? X86_MODE_64 : cpu->code_bits == 32 ? X86_MODE_32 : X86_MODE_16;
+}
+
+/*
+ * Fetch and decode the instruction at CS:RIP (raising #PF, #GP or #UD as
+ * fetching and decoding require).  Returns the guest-physical page of its
+ * first byte.
+ */
+uint64_t x86_fetch_decode(X86Cpu *cpu, X86Insn *insn);
+
+/*
+ * After x86_raise() unwound to a loop: deliver the recorded exception (and
+ * whatever faults delivering it raises, per the double-fault rules).
+ * Returns X86_STOP_NONE, X86_STOP_SHUTDOWN (triple fault) or X86_STOP_ERROR.
+ */
+X86StopReason x86_deliver_raised(X86Cpu *cpu);
+
+/* Execute one decoded instruction at cpu->s.rip (no exception handling). */
+void x86_execute(X86Cpu *cpu, const X86Insn *insn);
+
+/*
+ * Execute one instruction with exception delivery: fetch, decode, execute,
+ * deliver a raised exception through the IDT.  Returns X86_STOP_NONE, or why
+ * the CPU cannot go on (shutdown, error).  For tests and single-stepping;
+ * accel/interp.c runs cached blocks instead.
+ */
+X86StopReason x86_step(X86Cpu *cpu);
+
+#endif
