@@ -1,0 +1,400 @@
+/* The host ALU: guest integer instructions executed by the x86-64 host, flags in and out. */
+#include "cpu/x86/hostalu.h"
+
+#include <cpuid.h>
+
+/*
+ * How one instruction runs: the guest's status flags go into a host register
+ * and through POPFQ into RFLAGS, the instruction runs, PUSHFQ brings the flags
+ * back.  The stack pointer first steps over the 128-byte red zone below it
+ * (the System V ABI lets the compiler keep data there; our pushes would
+ * overwrite it) and is restored after.  Only the status flags and the fixed
+ * bit 1 are loaded: the host's DF stays clear, AC stays clear (Linux sets
+ * CR0.AM, so a set AC would turn unaligned host accesses into SIGBUS), and
+ * POPFQ at CPL3 cannot change IF or IOPL.
+ */
+#define ENTER "lea -128(%%rsp), %%rsp\n\tpush %[fl]\n\tpopfq\n\t"
+#define LEAVE "\n\tpushfq\n\tpop %[fl]\n\tlea 128(%%rsp), %%rsp"
+
+static inline uint64_t flags_in(const uint64_t *rflags)
+{
+    return (*rflags & X86_ARITH_FLAGS) | X86_FLAG_FIXED;
+}
+
+static inline void flags_out(uint64_t *rflags, uint64_t host)
+{
+    *rflags = (*rflags & ~(uint64_t)X86_ARITH_FLAGS) | (host & X86_ARITH_FLAGS);
+}
+
+/* ---- the instruction shapes, one asm statement per operand size ---- */
+
+/* dst = dst OP src */
+#define RUN_BINARY(mn, size, dst, src, fl)                                              \
+    switch (size) {                                                                     \
+    case 1:                                                                             \
+        __asm__(ENTER mn "b %b[s], %b[d]" LEAVE                                         \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        break;                                                                          \
+    case 2:                                                                             \
+        __asm__(ENTER mn "w %w[s], %w[d]" LEAVE                                         \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        break;                                                                          \
+    case 4:                                                                             \
+        __asm__(ENTER mn "l %k[s], %k[d]" LEAVE                                         \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        break;                                                                          \
+    default:                                                                            \
+        __asm__(ENTER mn "q %q[s], %q[d]" LEAVE                                         \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        break;                                                                          \
+    }
+
+/* The same for instructions with no byte form (sizes 2, 4, 8). */
+#define RUN_BINARY_WIDE(mn, size, dst, src, fl)                                         \
+    switch (size) {                                                                     \
+    case 2:                                                                             \
+        __asm__(ENTER mn "w %w[s], %w[d]" LEAVE                                         \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        break;                                                                          \
+    case 4:                                                                             \
+        __asm__(ENTER mn "l %k[s], %k[d]" LEAVE                                         \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        break;                                                                          \
+    default:                                                                            \
+        __asm__(ENTER mn "q %q[s], %q[d]" LEAVE                                         \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        break;                                                                          \
+    }
+
+/* dst = OP dst */
+#define RUN_UNARY(mn, size, dst, fl)                                                    \
+    switch (size) {                                                                     \
+    case 1:                                                                             \
+        __asm__(ENTER mn "b %b[d]" LEAVE : [d] "+r"(dst), [fl] "+r"(fl) : : "cc");      \
+        break;                                                                          \
+    case 2:                                                                             \
+        __asm__(ENTER mn "w %w[d]" LEAVE : [d] "+r"(dst), [fl] "+r"(fl) : : "cc");      \
+        break;                                                                          \
+    case 4:                                                                             \
+        __asm__(ENTER mn "l %k[d]" LEAVE : [d] "+r"(dst), [fl] "+r"(fl) : : "cc");      \
+        break;                                                                          \
+    default:                                                                            \
+        __asm__(ENTER mn "q %q[d]" LEAVE : [d] "+r"(dst), [fl] "+r"(fl) : : "cc");      \
+        break;                                                                          \
+    }
+
+/* dst = dst OP CL */
+#define RUN_SHIFT(mn, size, dst, count, fl)                                             \
+    switch (size) {                                                                     \
+    case 1:                                                                             \
+        __asm__(ENTER mn "b %%cl, %b[d]" LEAVE                                          \
+                : [d] "+r"(dst), [fl] "+r"(fl) : "c"(count) : "cc");                    \
+        break;                                                                          \
+    case 2:                                                                             \
+        __asm__(ENTER mn "w %%cl, %w[d]" LEAVE                                          \
+                : [d] "+r"(dst), [fl] "+r"(fl) : "c"(count) : "cc");                    \
+        break;                                                                          \
+    case 4:                                                                             \
+        __asm__(ENTER mn "l %%cl, %k[d]" LEAVE                                          \
+                : [d] "+r"(dst), [fl] "+r"(fl) : "c"(count) : "cc");                    \
+        break;                                                                          \
+    default:                                                                            \
+        __asm__(ENTER mn "q %%cl, %q[d]" LEAVE                                          \
+                : [d] "+r"(dst), [fl] "+r"(fl) : "c"(count) : "cc");                    \
+        break;                                                                          \
+    }
+
+/* dst = dst:src shifted by CL (SHLD/SHRD) */
+#define RUN_SHIFT_DOUBLE(mn, size, dst, src, count, fl)                                 \
+    switch (size) {                                                                     \
+    case 2:                                                                             \
+        __asm__(ENTER mn "w %%cl, %w[s], %w[d]" LEAVE                                   \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src), "c"(count) : "cc");      \
+        break;                                                                          \
+    case 4:                                                                             \
+        __asm__(ENTER mn "l %%cl, %k[s], %k[d]" LEAVE                                   \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src), "c"(count) : "cc");      \
+        break;                                                                          \
+    default:                                                                            \
+        __asm__(ENTER mn "q %%cl, %q[s], %q[d]" LEAVE                                   \
+                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src), "c"(count) : "cc");      \
+        break;                                                                          \
+    }
+
+/* rDX:rAX = rAX * src, or rAX / src with rDX:rAX as the dividend (AX for bytes) */
+#define RUN_ACCUMULATOR(mn, size, rax, rdx, src, fl)                                    \
+    switch (size) {                                                                     \
+    case 1:                                                                             \
+        __asm__(ENTER mn "b %b[s]" LEAVE                                                \
+                : "+a"(rax), "+d"(rdx), [fl] "+r"(fl) : [s] "r"(src) : "cc");           \
+        break;                                                                          \
+    case 2:                                                                             \
+        __asm__(ENTER mn "w %w[s]" LEAVE                                                \
+                : "+a"(rax), "+d"(rdx), [fl] "+r"(fl) : [s] "r"(src) : "cc");           \
+        break;                                                                          \
+    case 4:                                                                             \
+        __asm__(ENTER mn "l %k[s]" LEAVE                                                \
+                : "+a"(rax), "+d"(rdx), [fl] "+r"(fl) : [s] "r"(src) : "cc");           \
+        break;                                                                          \
+    default:                                                                            \
+        __asm__(ENTER mn "q %q[s]" LEAVE                                                \
+                : "+a"(rax), "+d"(rdx), [fl] "+r"(fl) : [s] "r"(src) : "cc");           \
+        break;                                                                          \
+    }
+
+/* ---- arithmetic and logic ---- */
+
+uint64_t hostalu_binary(HostAluBinary op, unsigned size, uint64_t dst, uint64_t src,
+                        uint64_t *rflags)
+{
+    uint64_t fl = flags_in(rflags);
+    switch (op) {
+    case HOSTALU_ADD: RUN_BINARY("add", size, dst, src, fl); break;
+    case HOSTALU_OR:  RUN_BINARY("or", size, dst, src, fl); break;
+    case HOSTALU_ADC: RUN_BINARY("adc", size, dst, src, fl); break;
+    case HOSTALU_SBB: RUN_BINARY("sbb", size, dst, src, fl); break;
+    case HOSTALU_AND: RUN_BINARY("and", size, dst, src, fl); break;
+    case HOSTALU_SUB: RUN_BINARY("sub", size, dst, src, fl); break;
+    case HOSTALU_XOR: RUN_BINARY("xor", size, dst, src, fl); break;
+    case HOSTALU_CMP: RUN_BINARY("cmp", size, dst, src, fl); break;
+    case HOSTALU_TEST: RUN_BINARY("test", size, dst, src, fl); break;
+    }
+    flags_out(rflags, fl);
+    return dst;
+}
+
+uint64_t hostalu_unary(HostAluUnary op, unsigned size, uint64_t dst, uint64_t *rflags)
+{
+    uint64_t fl = flags_in(rflags);
+    switch (op) {
+    case HOSTALU_INC: RUN_UNARY("inc", size, dst, fl); break;
+    case HOSTALU_DEC: RUN_UNARY("dec", size, dst, fl); break;
+    case HOSTALU_NEG: RUN_UNARY("neg", size, dst, fl); break;
+    case HOSTALU_NOT: RUN_UNARY("not", size, dst, fl); break;
+    }
+    flags_out(rflags, fl);
+    return dst;
+}
+
+/* ---- shifts and rotates ---- */
+
+uint64_t hostalu_shift(HostAluShift op, unsigned size, uint64_t dst, uint8_t count,
+                       uint64_t *rflags)
+{
+    uint64_t fl = flags_in(rflags);
+    uint64_t c = count;
+    switch (op) {
+    case HOSTALU_ROL: RUN_SHIFT("rol", size, dst, c, fl); break;
+    case HOSTALU_ROR: RUN_SHIFT("ror", size, dst, c, fl); break;
+    case HOSTALU_RCL: RUN_SHIFT("rcl", size, dst, c, fl); break;
+    case HOSTALU_RCR: RUN_SHIFT("rcr", size, dst, c, fl); break;
+    case HOSTALU_SHL:
+    case HOSTALU_SAL: RUN_SHIFT("shl", size, dst, c, fl); break;
+    case HOSTALU_SHR: RUN_SHIFT("shr", size, dst, c, fl); break;
+    case HOSTALU_SAR: RUN_SHIFT("sar", size, dst, c, fl); break;
+    }
+    flags_out(rflags, fl);
+    return dst;
+}
+
+uint64_t hostalu_shift_double(bool left, unsigned size, uint64_t dst, uint64_t src, uint8_t count,
+                              uint64_t *rflags)
+{
+    uint64_t fl = flags_in(rflags);
+    uint64_t c = count;
+    if (left) {
+        RUN_SHIFT_DOUBLE("shld", size, dst, src, c, fl);
+    } else {
+        RUN_SHIFT_DOUBLE("shrd", size, dst, src, c, fl);
+    }
+    flags_out(rflags, fl);
+    return dst;
+}
+
+/* ---- multiply and divide ---- */
+
+uint64_t hostalu_mul(bool is_signed, unsigned size, uint64_t rax, uint64_t src, uint64_t *high,
+                     uint64_t *rflags)
+{
+    uint64_t fl = flags_in(rflags);
+    uint64_t rdx = 0;
+    if (is_signed) {
+        RUN_ACCUMULATOR("imul", size, rax, rdx, src, fl);
+    } else {
+        RUN_ACCUMULATOR("mul", size, rax, rdx, src, fl);
+    }
+    flags_out(rflags, fl);
+    *high = rdx;
+    return rax;
+}
+
+uint64_t hostalu_imul_truncated(unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
+{
+    uint64_t fl = flags_in(rflags);
+    RUN_BINARY_WIDE("imul", size, a, b, fl);
+    flags_out(rflags, fl);
+    return a;
+}
+
+uint64_t hostalu_div(bool is_signed, unsigned size, uint64_t high, uint64_t low, uint64_t divisor,
+                     uint64_t *rem, uint64_t *rflags)
+{
+    uint64_t fl = flags_in(rflags);
+    if (is_signed) {
+        RUN_ACCUMULATOR("idiv", size, low, high, divisor, fl);
+    } else {
+        RUN_ACCUMULATOR("div", size, low, high, divisor, fl);
+    }
+    flags_out(rflags, fl);
+    *rem = high;
+    return low;
+}
+
+/*
+ * SDM vol. 2A DIV/IDIV: #DE when the divisor is 0 or the quotient does not
+ * fit the destination.  IDIV's quotient may be the most negative value
+ * (-2^(n-1)): only a positive quotient above 2^(n-1)-1 or a negative one
+ * below -2^(n-1) faults.  Magnitudes are compared, so no C division here can
+ * overflow either.
+ */
+bool hostalu_div_faults(bool is_signed, unsigned size, uint64_t high, uint64_t low,
+                        uint64_t divisor)
+{
+    unsigned bits = 8 * size;
+    uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    divisor &= mask;
+    if (divisor == 0) {
+        return true;
+    }
+    unsigned __int128 dividend;
+    if (size == 1) {
+        dividend = low & 0xffff;
+    } else {
+        dividend = ((unsigned __int128)(high & mask) << bits) | (low & mask);
+    }
+    if (!is_signed) {
+        return dividend / divisor > mask;
+    }
+    /* Magnitudes of the 2n-bit dividend and the n-bit divisor. */
+    unsigned dividend_bits = 2 * bits;
+    unsigned __int128 dividend_sign = (unsigned __int128)1 << (dividend_bits - 1);
+    unsigned __int128 dividend_mask = dividend_bits == 128 ? ~(unsigned __int128)0
+                                                           : (dividend_sign << 1) - 1;
+    bool dividend_negative = (dividend & dividend_sign) != 0;
+    unsigned __int128 dividend_mag = dividend_negative ? (-dividend) & dividend_mask : dividend;
+    uint64_t divisor_sign = 1ull << (bits - 1);
+    bool divisor_negative = (divisor & divisor_sign) != 0;
+    uint64_t divisor_mag = divisor_negative ? (-divisor) & mask : divisor;
+    unsigned __int128 quotient_mag = dividend_mag / divisor_mag;
+    unsigned __int128 limit = dividend_negative != divisor_negative ? divisor_sign
+                                                                    : divisor_sign - 1;
+    return quotient_mag > limit;
+}
+
+/* ---- bit operations ---- */
+
+uint64_t hostalu_bit_test(HostAluBitTest op, unsigned size, uint64_t value, uint64_t bit,
+                          uint64_t *rflags)
+{
+    uint64_t fl = flags_in(rflags);
+    switch (op) {
+    case HOSTALU_BT:  RUN_BINARY_WIDE("bt", size, value, bit, fl); break;
+    case HOSTALU_BTS: RUN_BINARY_WIDE("bts", size, value, bit, fl); break;
+    case HOSTALU_BTR: RUN_BINARY_WIDE("btr", size, value, bit, fl); break;
+    case HOSTALU_BTC: RUN_BINARY_WIDE("btc", size, value, bit, fl); break;
+    }
+    flags_out(rflags, fl);
+    return value;
+}
+
+/* Host CPUID bits for the instructions an x86-64 host may lack. */
+enum { HOST_POPCNT = 1, HOST_LZCNT = 2, HOST_TZCNT = 4, HOST_PROBED = 8 };
+
+static unsigned host_features(void)
+{
+    static unsigned cached;
+    unsigned f = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (f) {
+        return f;
+    }
+    unsigned a, b, c, d;
+    f = HOST_PROBED;
+    if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 23))) {
+        f |= HOST_POPCNT;
+    }
+    if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 5))) {
+        f |= HOST_LZCNT;   /* ABM / LZCNT */
+    }
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 3))) {
+        f |= HOST_TZCNT;   /* BMI1 */
+    }
+    __atomic_store_n(&cached, f, __ATOMIC_RELAXED);
+    return f;
+}
+
+/*
+ * Without the host instruction: the results and the flags the SDM defines
+ * (POPCNT clears OF SF AF PF CF; LZCNT/TZCNT set CF and ZF and leave the rest
+ * undefined, here cleared).  A 32-bit result is zero-extended like any write.
+ */
+static uint64_t scan_in_c(HostAluScan op, unsigned size, uint64_t src, uint64_t *rflags)
+{
+    unsigned bits = 8 * size;
+    uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    uint64_t fl = 0;
+    uint64_t r;
+    src &= mask;
+    if (op == HOSTALU_POPCNT) {
+        r = (uint64_t)__builtin_popcountll(src);
+        fl = src == 0 ? X86_FLAG_ZF : 0;
+    } else {
+        if (src == 0) {
+            r = bits;
+        } else if (op == HOSTALU_LZCNT) {
+            r = (uint64_t)__builtin_clzll(src) - (64 - bits);
+        } else {
+            r = (uint64_t)__builtin_ctzll(src);
+        }
+        fl = (src == 0 ? X86_FLAG_CF : 0) | (r == 0 ? X86_FLAG_ZF : 0);
+    }
+    flags_out(rflags, fl);
+    return r;
+}
+
+uint64_t hostalu_scan(HostAluScan op, unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags)
+{
+    unsigned have = host_features();
+    if ((op == HOSTALU_POPCNT && !(have & HOST_POPCNT)) ||
+        (op == HOSTALU_LZCNT && !(have & HOST_LZCNT)) ||
+        (op == HOSTALU_TZCNT && !(have & HOST_TZCNT))) {
+        uint64_t r = scan_in_c(op, size, src, rflags);
+        return size == 2 ? (dst & ~0xffffull) | r : r;
+    }
+    uint64_t fl = flags_in(rflags);
+    switch (op) {
+    case HOSTALU_BSF:    RUN_BINARY_WIDE("bsf", size, dst, src, fl); break;
+    case HOSTALU_BSR:    RUN_BINARY_WIDE("bsr", size, dst, src, fl); break;
+    case HOSTALU_POPCNT: RUN_BINARY_WIDE("popcnt", size, dst, src, fl); break;
+    case HOSTALU_LZCNT:  RUN_BINARY_WIDE("lzcnt", size, dst, src, fl); break;
+    case HOSTALU_TZCNT:  RUN_BINARY_WIDE("tzcnt", size, dst, src, fl); break;
+    }
+    flags_out(rflags, fl);
+    return dst;
+}
+
+uint64_t hostalu_bswap(unsigned size, uint64_t value)
+{
+    switch (size) {
+    case 2:
+        /* 66 0F C8+r: the SDM leaves the result undefined; take the host's. */
+        __asm__(".byte 0x66\n\tbswap %k[v]" : [v] "+r"(value));
+        break;
+    case 4:
+        __asm__("bswap %k[v]" : [v] "+r"(value));
+        break;
+    default:
+        __asm__("bswap %q[v]" : [v] "+r"(value));
+        break;
+    }
+    return value;
+}
