@@ -53,6 +53,7 @@ TESTS_BUILT := $(UNIT_TESTS)
 -include tests/guest/module.mk
 -include tests/boot/module.mk
 -include scripts/module.mk
+-include difftest/module.mk
 
 all: $(PROGRAMS) $(TESTS_BUILT)
 
