@@ -102,6 +102,7 @@ static bool block_within_limit(const X86Cpu *cpu, const Block *b)
 static void run_block(X86Cpu *cpu, const Block *b)
 {
     uint64_t mask = cpu->code_bits == 64 ? ~0ull : x86_size_mask(cpu->code_bits / 8);
+    cpu->end_block = false;
     for (unsigned i = 0; i < b->nr_insns; i++) {
         const CachedInsn *ci = &b->insns[i];
         uint64_t next = (cpu->s.rip + ci->insn.len) & mask;

@@ -173,10 +173,14 @@ static bool ends_block(const X86Insn *insn)
     if (x86_insn_row(insn)->flags & X86_ROW_BRANCH) {
         return true;
     }
+    if (insn->op == X86_OP_POP) {
+        /* POP SS starts an interrupt shadow; other POPs change nothing decoding sees. */
+        return x86_insn_row(insn)->operand[0] == X86_OPK_SS;
+    }
     switch (insn->op) {
     case X86_OP_MOV_CR: case X86_OP_MOV_SR: case X86_OP_LMSW: case X86_OP_CLTS:
     case X86_OP_WRMSR: case X86_OP_HLT: case X86_OP_STI: case X86_OP_POPF: case X86_OP_LSS:
-    case X86_OP_POP: case X86_OP_INVLPG: case X86_OP_XSETBV: case X86_OP_LIDT: case X86_OP_LGDT:
+    case X86_OP_INVLPG: case X86_OP_XSETBV: case X86_OP_LIDT: case X86_OP_LGDT:
     case X86_OP_LLDT: case X86_OP_LTR: case X86_OP_SYSCALL: case X86_OP_SYSRET:
     case X86_OP_SYSENTER: case X86_OP_SYSEXIT: case X86_OP_SWAPGS: case X86_OP_CPUID:
     case X86_OP_IN: case X86_OP_OUT: case X86_OP_INS: case X86_OP_OUTS:
