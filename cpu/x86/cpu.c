@@ -1,9 +1,11 @@
 /* X86Cpu life cycle and the state derived from X86State. */
 #include "cpu/x86/cpu.h"
+#include "cpu/x86/exec.h"
 
 void x86_cpu_init(X86Cpu *cpu, AddressSpace *mem, AddressSpace *io)
 {
     memset(cpu, 0, sizeof(*cpu));
+    x86_handlers();   /* build the dispatch tables before anything executes */
     cpu->mem = mem;
     cpu->io = io;
     cpu->delivering_vector = -1;

@@ -10,12 +10,38 @@
 static X86Handler handler_table[X86_OP_COUNT];
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 
+typedef enum { LOC_REG, LOC_MEM, LOC_IMM, LOC_MOFFS, LOC_E, LOC_G, LOC_Z } OperandLocation;
+
+/* Where each operand kind lives, from its SDM letter; filled with the handler table. */
+static uint8_t kind_location[X86_OPK_COUNT];
+
+static OperandLocation location_of_kind(unsigned kind)
+{
+    switch (x86_operand_kind_name(kind)[0]) {
+    case 'E': case 'Q': case 'W': case 'R': case 'U': case 'N':
+        return LOC_E;      /* ModRM.rm: a register, or memory when mod != 3 */
+    case 'M':
+        return LOC_MEM;
+    case 'G': case 'V': case 'P':
+        return LOC_G;      /* ModRM.reg */
+    case 'Z':
+        return LOC_Z;      /* the opcode's low bits */
+    case 'O':
+        return LOC_MOFFS;
+    default:
+        return LOC_IMM;
+    }
+}
+
 /*
  * Families register here as they exist; a family not listed leaves its ops
  * without handlers, which raise #UD and say so under -d unimp.
  */
 static void build_handler_table(void)
 {
+    for (unsigned k = 0; k < X86_OPK_COUNT; k++) {
+        kind_location[k] = location_of_kind(k);
+    }
     x86_register_families(handler_table);
 }
 
@@ -53,37 +79,24 @@ static bool fixed_register(const X86Insn *insn, unsigned kind, unsigned *reg, un
     }
 }
 
-typedef enum { LOC_REG, LOC_MEM, LOC_IMM, LOC_MOFFS } OperandLocation;
-
-/* Where operand i lives: a register number, memory at the EA, or an immediate. */
-static OperandLocation locate(const X86Insn *insn, unsigned kind, unsigned *reg)
+/* Where operand `kind` of insn lives: a register number, memory at the EA, or an immediate. */
+static inline OperandLocation locate(const X86Insn *insn, unsigned kind, unsigned *reg)
 {
-    const char *name = x86_operand_kind_name(kind);
-    switch (name[0]) {
-    case 'E': case 'Q': case 'W':
+    switch ((OperandLocation)kind_location[kind]) {
+    case LOC_E:
         if (x86_insn_is_mem(insn)) {
             return LOC_MEM;
         }
         *reg = insn->rm;
         return LOC_REG;
-    case 'R': case 'U': case 'N':
-        if (x86_insn_is_mem(insn)) {   /* RvMw and friends */
-            return LOC_MEM;
-        }
-        *reg = insn->rm;
-        return LOC_REG;
-    case 'M':
-        return LOC_MEM;
-    case 'G': case 'V': case 'P':
+    case LOC_G:
         *reg = insn->reg;
         return LOC_REG;
-    case 'Z':
+    case LOC_Z:
         *reg = insn->rm;
         return LOC_REG;
-    case 'O':
-        return LOC_MOFFS;
     default:
-        return LOC_IMM;
+        return (OperandLocation)kind_location[kind];
     }
 }
 
@@ -105,7 +118,7 @@ uint64_t x86_opnd_read(X86Cpu *cpu, const X86Insn *insn, int i)
         return x86_read(cpu, insn->seg, x86_insn_ea(cpu, insn), size);
     case LOC_MOFFS:
         return x86_read(cpu, insn->seg, (uint64_t)insn->imm & x86_size_mask(insn->addrsize), size);
-    case LOC_IMM:
+    default:
         break;
     }
     if (kind == X86_OPK_Jb || kind == X86_OPK_Jz) {
@@ -134,7 +147,7 @@ void x86_opnd_write(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
     case LOC_MOFFS:
         x86_write(cpu, insn->seg, (uint64_t)insn->imm & x86_size_mask(insn->addrsize), value, size);
         return;
-    case LOC_IMM:
+    default:
         break;
     }
     assert(!"write to an immediate operand");
