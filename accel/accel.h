@@ -49,6 +49,9 @@ typedef struct VCPUExit {
 
 typedef struct AccelOps {
     const char *name;
+    /* The backend has the PIC, IOAPIC, LAPICs and PIT itself (KVM_CREATE_IRQCHIP);
+     * otherwise the machine builds them in software (hw/soft_irqchip.h). */
+    bool kernel_irqchip;
     /*
      * NULL when the backend can run on this host; otherwise why not, in a
      * few words ("/dev/kvm: No such file or directory").  Called first.

@@ -9,14 +9,20 @@
 #include "cpu/x86/cpuid.h"
 #include "cpu/x86/soft_cpuid.h"
 #include "hw/machine.h"
+#include "hw/soft_irqchip.h"
 #include "ui/log.h"
 
 /*
  * vCPUs share one lock and so run one at a time, each for a slice of
- * blocks, then let the next one in: every vCPU has its own state, TLB and
- * thread, and the code cache and LOCKed instructions need no more care.
- * Interrupt controllers and timers in software come with the whole-system
- * milestone; until then a device's IRQ line is recorded and not delivered.
+ * blocks, then let the next one in: every vCPU has its own state, TLB,
+ * LAPIC and thread, and the code cache and LOCKed instructions need no more
+ * care.
+ *
+ * Interrupts come from the software irqchip (hw/soft_irqchip.h).  A vCPU
+ * looks at its LAPIC and the PIC before a block when cpu->irq_check is set:
+ * by a kick (a LAPIC or the PIC's INTR raised something), after a write to
+ * MMIO or an MSR (an EOI may unblock a lower priority), after MOV CR8, and
+ * it stays set while an interrupt waits for IF or the interrupt shadow.
  */
 
 #define SLICE_BLOCKS 4096
@@ -26,13 +32,18 @@ typedef struct InterpVM {
     CodeCache *code;
     X86CpuModel model;
     X86Cpuid supported;
-    int irq_level[PC_NR_GSIS];
 } InterpVM;
 
 typedef struct InterpVCPU {
     X86Cpu cpu;
     X86Cpuid cpuid;
     jmp_buf unwind;      /* exceptions unwind here, to the loop in run_slice_locked() */
+    VCPU *vcpu;
+    Lapic *lapic;
+    X86CpuPlatform platform;
+    /* INIT and SIPI arrive from other threads; the vCPU applies them itself. */
+    int pending_init;
+    int pending_sipi;    /* vector + 1, or 0 */
 } InterpVCPU;
 
 static const char *interp_unavailable(void)
@@ -60,6 +71,84 @@ static int interp_init(Machine *m, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- the LAPIC's view of this vCPU (called with the device lock held) ---- */
+
+static void lapic_kick(void *opaque)
+{
+    InterpVCPU *iv = opaque;
+    vcpu_kick(iv->vcpu);
+}
+
+static void lapic_init(void *opaque)
+{
+    InterpVCPU *iv = opaque;
+    __atomic_store_n(&iv->pending_init, 1, __ATOMIC_RELEASE);
+    vcpu_kick(iv->vcpu);
+}
+
+static void lapic_sipi(void *opaque, uint8_t vector)
+{
+    InterpVCPU *iv = opaque;
+    __atomic_store_n(&iv->pending_sipi, vector + 1, __ATOMIC_RELEASE);
+    vcpu_kick(iv->vcpu);
+}
+
+static uint64_t lapic_read_tsc(void *opaque)
+{
+    InterpVCPU *iv = opaque;
+    return x86_tsc_read(&iv->cpu);
+}
+
+static const LapicCpuOps interp_lapic_ops = {
+    .kick = lapic_kick,
+    .init = lapic_init,
+    .sipi = lapic_sipi,
+    .read_tsc = lapic_read_tsc,
+};
+
+/* ---- the CPU's view of its LAPIC (vCPU thread, device lock not held) ---- */
+
+static bool platform_apic_msr_read(void *opaque, uint32_t msr, uint64_t *value)
+{
+    InterpVCPU *iv = opaque;
+    machine_lock();
+    bool ok = true;
+    if (msr == 0x1b) {
+        *value = lapic_get_base(iv->lapic);
+    } else {
+        ok = lapic_msr_read(iv->lapic, msr, value);
+    }
+    machine_unlock();
+    return ok;
+}
+
+static bool platform_apic_msr_write(void *opaque, uint32_t msr, uint64_t value)
+{
+    InterpVCPU *iv = opaque;
+    machine_lock();
+    bool ok = msr == 0x1b ? lapic_set_base(iv->lapic, value) : lapic_msr_write(iv->lapic, msr, value);
+    machine_unlock();
+    iv->cpu.irq_check = 1;
+    return ok;
+}
+
+static uint8_t platform_tpr_read(void *opaque)
+{
+    InterpVCPU *iv = opaque;
+    machine_lock();
+    uint8_t v = lapic_get_tpr(iv->lapic);
+    machine_unlock();
+    return v;
+}
+
+static void platform_tpr_write(void *opaque, uint8_t v)
+{
+    InterpVCPU *iv = opaque;
+    machine_lock();
+    lapic_set_tpr(iv->lapic, v);
+    machine_unlock();
+}
+
 static int interp_vcpu_init(VCPU *v, char *err, size_t errlen)
 {
     Machine *m = v->machine;
@@ -71,6 +160,19 @@ static int interp_vcpu_init(VCPU *v, char *err, size_t errlen)
     const X86CpuidEntry *leaf0 = x86_cpuid_find(&iv->cpuid, 0, 0);
     iv->cpu.vendor_amd = leaf0 && leaf0->ebx == 0x68747541;   /* "Auth" */
     iv->cpu.vcpu = v;
+    iv->vcpu = v;
+    iv->platform = (X86CpuPlatform){
+        .apic_msr_read = platform_apic_msr_read,
+        .apic_msr_write = platform_apic_msr_write,
+        .tpr_read = platform_tpr_read,
+        .tpr_write = platform_tpr_write,
+        .opaque = iv,
+    };
+    iv->cpu.platform = &iv->platform;
+    machine_lock();
+    iv->lapic = lapic_new(m->irqchip->apic_bus, v->index, &interp_lapic_ops, iv);
+    machine_unlock();
+    apic_bus_set_current(iv->lapic);   /* this thread's xAPIC MMIO accesses */
     pthread_mutex_lock(&vm->lock);
     codecache_attach(vm->code, &iv->cpu);
     pthread_mutex_unlock(&vm->lock);
@@ -145,12 +247,92 @@ static void run_next(X86Cpu *cpu, CodeCache *cc)
     cpu->end_block = false;
 }
 
+static bool interrupts_enabled(const X86Cpu *cpu)
+{
+    return (cpu->s.rflags & X86_FLAG_IF) && !cpu->s.events.interrupt_shadow;
+}
+
+/*
+ * Take an NMI or an external interrupt if one is deliverable (SDM vol. 3A
+ * 6.9: NMI first, then the LAPIC's fixed interrupts, then the PIC through
+ * LINT0).  The vector is acknowledged under the device lock and delivered
+ * after it is released, since delivery may fault.  Returns true if one was
+ * delivered (RIP is at its handler).
+ */
+static bool take_interrupt(InterpVCPU *iv)
+{
+    X86Cpu *cpu = &iv->cpu;
+    SoftIrqchip *sc = iv->vcpu->machine->irqchip;
+    int vector = -1;
+    bool nmi = false, blocked = false;
+
+    __atomic_store_n(&cpu->irq_check, 0, __ATOMIC_RELEASE);
+    machine_lock();
+    bool pic_intr = i8259_intr_level(sc->pic);
+    bool extint = lapic_extint_pending(iv->lapic, pic_intr) && pic_intr;
+    if (lapic_nmi_pending(iv->lapic) && !cpu->s.events.nmi_masked) {
+        lapic_nmi_accept(iv->lapic);
+        nmi = true;
+    } else if (interrupts_enabled(cpu)) {
+        vector = lapic_pending_vector(iv->lapic);
+        if (vector >= 0) {
+            lapic_accept(iv->lapic, vector);
+        } else if (extint) {
+            vector = i8259_acknowledge(sc->pic);
+        }
+    } else {
+        blocked = extint || lapic_pending_vector(iv->lapic) >= 0;
+    }
+    machine_unlock();
+
+    if (blocked) {
+        cpu->irq_check = 1;   /* look again when IF or the shadow allows */
+    }
+    if (nmi) {
+        cpu->s.events.nmi_masked = 1;
+        cpu->s.run_state = X86_RUNNABLE;
+        x86_deliver(cpu, X86_EXC_NMI, X86_NO_ERROR_CODE, false);
+        return true;
+    }
+    if (vector < 0) {
+        return false;
+    }
+    cpu->s.run_state = X86_RUNNABLE;
+    log_mask(LOG_INT, "vcpu%d: interrupt vector 0x%02x\n", iv->vcpu->index, vector);
+    x86_deliver(cpu, vector, X86_NO_ERROR_CODE, false);
+    return true;
+}
+
+/* INIT and SIPI from other vCPUs (SDM vol. 3A 8.4.3): applied at the top of run(). */
+static void apply_init_sipi(InterpVCPU *iv)
+{
+    X86Cpu *cpu = &iv->cpu;
+    if (__atomic_exchange_n(&iv->pending_init, 0, __ATOMIC_ACQ_REL)) {
+        X86State s;
+        x86_state_reset(&s);
+        s.msr.apic_base = cpu->s.msr.apic_base;
+        s.run_state = X86_WAIT_FOR_SIPI;
+        x86_cpu_set_state(cpu, &s);
+    }
+    int sipi = __atomic_exchange_n(&iv->pending_sipi, 0, __ATOMIC_ACQ_REL);
+    if (sipi && cpu->s.run_state == X86_WAIT_FOR_SIPI) {
+        X86State s = cpu->s;
+        uint8_t vector = sipi - 1;
+        s.segs[SEG_CS].selector = vector << 8;
+        s.segs[SEG_CS].base = (uint64_t)vector << 12;
+        s.rip = 0;
+        s.run_state = X86_RUNNABLE;
+        x86_cpu_set_state(cpu, &s);
+    }
+}
+
 static VCPUExitKind stop_to_exit(X86Cpu *cpu, VCPUExit *exit)
 {
     X86StopReason stop = cpu->stop;
     cpu->stop = X86_STOP_NONE;
     switch (stop) {
     case X86_STOP_HLT:
+        cpu->s.run_state = X86_HALTED;
         return VCPU_EXIT_HLT;
     case X86_STOP_SHUTDOWN:
         return VCPU_EXIT_SHUTDOWN;
@@ -162,8 +344,9 @@ static VCPUExitKind stop_to_exit(X86Cpu *cpu, VCPUExit *exit)
     }
 }
 
-static VCPUExitKind run_slice_locked(X86Cpu *cpu, CodeCache *cc, VCPUExit *exit, jmp_buf *env)
+static VCPUExitKind run_slice_locked(InterpVCPU *iv, CodeCache *cc, VCPUExit *exit, jmp_buf *env)
 {
+    X86Cpu *cpu = &iv->cpu;
     for (volatile unsigned n = 0; n < SLICE_BLOCKS; n++) {
         if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE)) {
             __atomic_store_n(&cpu->kick, 0, __ATOMIC_RELEASE);
@@ -171,6 +354,9 @@ static VCPUExitKind run_slice_locked(X86Cpu *cpu, CodeCache *cc, VCPUExit *exit,
         }
         int r = setjmp(*env);
         if (r == 0) {
+            if (cpu->irq_check && !take_interrupt(iv) && cpu->s.run_state != X86_RUNNABLE) {
+                return VCPU_EXIT_HLT;   /* halted, and nothing to wake it */
+            }
             run_next(cpu, cc);
         } else if (r == 1) {
             X86StopReason stop = x86_deliver_raised(cpu);
@@ -192,14 +378,17 @@ static void interp_run(VCPU *v, VCPUExit *exit)
 {
     InterpVM *vm = v->machine->accel_state;
     InterpVCPU *iv = v->accel;
-    if (iv->cpu.s.run_state != X86_RUNNABLE) {
-        /* Halted or waiting for SIPI: nothing to run until an interrupt arrives. */
-        exit->kind = VCPU_EXIT_HLT;
-        return;
-    }
     pthread_mutex_lock(&vm->lock);
-    iv->cpu.unwind = &iv->unwind;
-    exit->kind = run_slice_locked(&iv->cpu, vm->code, exit, &iv->unwind);
+    apply_init_sipi(iv);
+    if (iv->cpu.s.run_state == X86_WAIT_FOR_SIPI) {
+        exit->kind = VCPU_EXIT_HLT;   /* nothing to run until a SIPI */
+    } else {
+        if (iv->cpu.s.run_state == X86_HALTED) {
+            iv->cpu.irq_check = 1;    /* HLT ends with an interrupt: look */
+        }
+        iv->cpu.unwind = &iv->unwind;
+        exit->kind = run_slice_locked(iv, vm->code, exit, &iv->unwind);
+    }
     pthread_mutex_unlock(&vm->lock);
 }
 
@@ -221,9 +410,8 @@ static void interp_set_state(VCPU *v, const X86State *s)
 
 static void interp_set_irq(Machine *m, int gsi, int level)
 {
-    InterpVM *vm = m->accel_state;
     if (gsi >= 0 && gsi < PC_NR_GSIS) {
-        __atomic_store_n(&vm->irq_level[gsi], level, __ATOMIC_RELAXED);
+        soft_irqchip_set_irq(m->irqchip, gsi, level);
     }
 }
 
@@ -231,6 +419,7 @@ static void interp_kick(VCPU *v)
 {
     InterpVCPU *iv = v->accel;
     if (iv) {
+        __atomic_store_n(&iv->cpu.irq_check, 1, __ATOMIC_RELEASE);
         __atomic_store_n(&iv->cpu.kick, 1, __ATOMIC_RELEASE);
     }
 }
@@ -252,6 +441,12 @@ static void interp_memory_changed(Machine *m)
 
 static void interp_vcpu_destroy(VCPU *v)
 {
+    InterpVCPU *iv = v->accel;
+    if (iv && iv->lapic) {
+        machine_lock();
+        lapic_free(iv->lapic);
+        machine_unlock();
+    }
     free(v->accel);
     v->accel = NULL;
 }
@@ -269,6 +464,7 @@ static void interp_destroy(Machine *m)
 
 const AccelOps accel_interp = {
     .name = "interp",
+    .kernel_irqchip = false,
     .unavailable = interp_unavailable,
     .init = interp_init,
     .vcpu_init = interp_vcpu_init,

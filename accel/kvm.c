@@ -730,6 +730,7 @@ static void kvm_set_irq(Machine *m, int gsi, int level)
 
 const AccelOps accel_kvm = {
     .name = "kvm",
+    .kernel_irqchip = true,
     .unavailable = kvm_unavailable,
     .init = kvm_init,
     .vcpu_init = kvm_vcpu_init,

@@ -65,6 +65,7 @@ struct Machine {
     unsigned reset_generation;
     struct Loader *loader;        /* hw/loader.h, kept for resets */
     struct PcDevices *devices;    /* hw/pc.c's built-in devices */
+    struct SoftIrqchip *irqchip;  /* software PIC/IOAPIC/APIC bus/PIT; NULL under an in-kernel one */
     struct DeviceList *extra_devices;   /* hw/device.c: those of -device */
     bool accel_ready;             /* accel->init succeeded */
 };

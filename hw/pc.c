@@ -12,6 +12,7 @@
 #include "hw/loader.h"
 #include "hw/mc146818.h"
 #include "hw/port92.h"
+#include "hw/soft_irqchip.h"
 #include "hw/uart16550.h"
 #include "ui/chardev.h"
 #include "ui/log.h"
@@ -138,6 +139,9 @@ static int pc_init_devices(Machine *m, char *err, size_t errlen)
     d->rtc = mc146818_new(&m->io, m->gsi[8], m->ram_below_4g, m->ram_above_4g, m->opts->smp);
     machine_add_reset_hook(m, pc_reset_rtc, d->rtc);
 
+    if (!m->accel->kernel_irqchip) {
+        m->irqchip = soft_irqchip_new(m);
+    }
     for (int i = 0; i < m->opts->nr_devices; i++) {
         if (device_create(m, &m->opts->devices[i], err, errlen) != 0) {
             return -1;
@@ -244,6 +248,7 @@ void machine_free(Machine *m)
         m->accel->destroy(m);
     }
     pc_free_devices(m);
+    soft_irqchip_free(m->irqchip);
     device_free_all(m);
     if (m->loader) {
         loader_free(m->loader);

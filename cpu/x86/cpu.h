@@ -48,8 +48,23 @@ typedef enum X86StopReason {
     X86_STOP_ERROR,         /* an exception tandem cannot deliver yet; see error[] */
 } X86StopReason;
 
+/*
+ * What the CPU asks of the machine around it: the local APIC's registers
+ * that are MSRs or CR8 (SDM vol. 3A 10.8.6.1, 10.12).  Every hook is
+ * required; a CPU with no LAPIC gets hooks that refuse the MSRs.
+ */
+typedef struct X86CpuPlatform {
+    /* IA32_APIC_BASE, x2APIC MSRs 0x800-0x8ff, IA32_TSC_DEADLINE: false -> #GP */
+    bool (*apic_msr_read)(void *opaque, uint32_t msr, uint64_t *value);
+    bool (*apic_msr_write)(void *opaque, uint32_t msr, uint64_t value);
+    uint8_t (*tpr_read)(void *opaque);          /* MOV from CR8 */
+    void (*tpr_write)(void *opaque, uint8_t v); /* MOV to CR8 */
+    void *opaque;
+} X86CpuPlatform;
+
 typedef struct X86Cpu {
     X86State s;
+    const X86CpuPlatform *platform;   /* NULL: no LAPIC (unit tests) */
 
     AddressSpace *mem;
     AddressSpace *io;
@@ -73,6 +88,7 @@ typedef struct X86Cpu {
     bool vendor_amd;        /* follow AMD where the vendors differ (SYSCALL in compat mode...) */
     VCPU *vcpu;
     volatile int kick;      /* set by another thread: leave the loop */
+    volatile int irq_check; /* an interrupt may be pending: look at the controllers */
     uint64_t icount;        /* instructions retired */
 
     /* The exception being delivered, for double-fault rules (SDM 6.15). */

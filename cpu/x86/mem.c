@@ -59,6 +59,7 @@ static void write_phys(X86Cpu *cpu, uint64_t gpa, uint64_t value, unsigned size)
     machine_lock();
     address_space_write(cpu->mem, gpa, value, size);
     machine_unlock();
+    cpu->irq_check = 1;   /* a device or the LAPIC (EOI) may now have an interrupt for us */
 }
 
 uint64_t x86_read_slow(X86Cpu *cpu, uint64_t la, unsigned size, MmuAccess kind, int mmu_idx)
@@ -178,8 +179,11 @@ void x86_probe_write(X86Cpu *cpu, int seg, uint64_t offset, unsigned len)
     uint64_t end = la_add(cpu, la, len - 1);
     translate(cpu, la, MMU_WRITE, idx);
     if ((end & MMU_PAGE_MASK) != (la & MMU_PAGE_MASK)) {
-        /* Operands here are at most 512 bytes: two pages at most. */
-        translate(cpu, end, MMU_WRITE, idx);
+        /*
+         * Operands here are at most 512 bytes: two pages at most.  A fault on
+         * the second page reports its first byte in CR2, as the hardware does.
+         */
+        translate(cpu, end & MMU_PAGE_MASK, MMU_WRITE, idx);
     }
 }
 

@@ -62,9 +62,25 @@ static bool pat_valid(uint64_t v)
     return true;
 }
 
+/* MSRs that are the local APIC's: its base, the x2APIC registers, the TSC deadline. */
+static bool is_apic_msr(uint32_t index)
+{
+    return index == MSR_IA32_APIC_BASE || index == MSR_IA32_TSC_DEADLINE ||
+           (index >= 0x800 && index <= 0x8ff);
+}
+
 bool x86_msr_read(X86Cpu *cpu, uint32_t index, uint64_t *value)
 {
     X86Msrs *m = &cpu->s.msr;
+    if (cpu->platform && is_apic_msr(index)) {
+        if (!cpu->platform->apic_msr_read(cpu->platform->opaque, index, value)) {
+            return false;
+        }
+        if (index == MSR_IA32_APIC_BASE) {
+            m->apic_base = *value;
+        }
+        return true;
+    }
     uint64_t *mtrr = mtrr_slot(cpu, index);
     if (mtrr) {
         *value = *mtrr;
@@ -116,6 +132,17 @@ static bool efer_write(X86Cpu *cpu, uint64_t value)
 bool x86_msr_write(X86Cpu *cpu, uint32_t index, uint64_t value)
 {
     X86Msrs *m = &cpu->s.msr;
+    if (cpu->platform && is_apic_msr(index)) {
+        if (!cpu->platform->apic_msr_write(cpu->platform->opaque, index, value)) {
+            return false;
+        }
+        if (index == MSR_IA32_APIC_BASE) {
+            m->apic_base = value;
+        } else if (index == MSR_IA32_TSC_DEADLINE) {
+            m->tsc_deadline = value;
+        }
+        return true;
+    }
     uint64_t *mtrr = mtrr_slot(cpu, index);
     if (mtrr) {
         *mtrr = value;

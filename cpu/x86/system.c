@@ -125,6 +125,9 @@ static void op_mov_cr(X86Cpu *cpu, const X86Insn *insn)
     }
     require_cpl0(cpu);
     X86State *s = &cpu->s;
+    if (cr == 8 && cpu->platform) {
+        s->cr8 = cpu->platform->tpr_read(cpu->platform->opaque);
+    }
     if (!to_cr) {
         uint64_t v = cr == 0 ? s->cr0 : cr == 2 ? s->cr2 : cr == 3 ? s->cr3 : cr == 4 ? s->cr4 : s->cr8;
         x86_reg_set(cpu, insn->rm, size, true, v);
@@ -140,7 +143,11 @@ static void op_mov_cr(X86Cpu *cpu, const X86Insn *insn)
         if (v >> 4) {
             x86_raise_gp0(cpu);
         }
-        s->cr8 = v;   /* the task-priority register; the LAPIC reads it */
+        s->cr8 = v;   /* TPR[7:4] (SDM vol. 3A 10.8.6.1) */
+        if (cpu->platform) {
+            cpu->platform->tpr_write(cpu->platform->opaque, v);
+        }
+        cpu->irq_check = 1;   /* a lower priority may let an interrupt through */
         cpu->end_block = true;
         break;
     }
