@@ -1,6 +1,7 @@
 /* The CPUID leaves tandem's software CPU can honour. */
 #include "cpu/x86/soft_cpuid.h"
 
+#include <cpuid.h>
 #include <string.h>
 
 static void add(X86Cpuid *t, uint32_t function, uint32_t index, uint32_t flags, uint32_t eax,
@@ -27,9 +28,15 @@ void x86_soft_cpuid_supported(X86Cpuid *t)
     uint32_t edx1 = BIT(0) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) |
                     BIT(11) | BIT(12) | BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) |
                     BIT(23) | BIT(24) | BIT(25) | BIT(26);
-    /* ECX: sse3 ssse3 cx16 sse4.1 sse4.2 movbe popcnt xsave rdrand hypervisor. */
-    uint32_t ecx1 = BIT(0) | BIT(9) | BIT(13) | BIT(19) | BIT(20) | BIT(22) | BIT(23) | BIT(26) |
-                    BIT(30) | BIT(31);
+    /* ECX: sse3 pclmulqdq ssse3 cx16 sse4.1 sse4.2 movbe popcnt aes xsave rdrand hypervisor.
+     * SSE3's horizontal ops and SSE4.1's ROUND/DPP run on the host's units: offer
+     * them only where the host has them. */
+    uint32_t ecx1 = BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(19) | BIT(20) | BIT(22) | BIT(23) |
+                    BIT(25) | BIT(26) | BIT(30) | BIT(31);
+    unsigned a, b, c, d;
+    if (__get_cpuid(1, &a, &b, &c, &d)) {
+        ecx1 &= ~(BIT(0) | BIT(19)) | (c & (BIT(0) | BIT(19)));
+    }
     add(t, 1, 0, 0, 0x00a60f12, 0x00000800, ecx1, edx1);
 
     /* Leaf 7.0: fsgsbase smep rdseed adx smap; ECX umip rdpid. */
