@@ -4,7 +4,6 @@
 #   make run        install what is missing, build, make the default guest, boot it
 #   make check      install what is missing, build, run every test (plus an ASan/UBSan pass)
 #   make check-long the slow tests too
-#   make bench      side-by-side benchmarks against qemu-system-x86_64
 
 BUILD ?= build
 .DEFAULT_GOAL := all
@@ -82,13 +81,9 @@ run: deps
 	$(MAKE) all guest
 	scripts/run-default.sh $(BUILD)
 
-bench: deps
-	$(MAKE) all guest
-	scripts/bench.sh $(BUILD)
-
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/tandem $(LIB)
 
-.PHONY: all deps check check-asan check-long run bench clean guest
+.PHONY: all deps check check-asan check-long run clean guest
 
 -include $(OBJS:.o=.d) $(BUILD)/obj/main.d

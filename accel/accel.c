@@ -1,4 +1,5 @@
 /* The backend registry, the vCPU threads and the run loop shared by every backend. */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include "accel/accel.h"
 
 #include <errno.h>
@@ -248,7 +249,7 @@ static bool vcpu_pause_for_reset(VCPU *v)
     ok = !atomic_load(&m->stop_requested);
     pthread_mutex_unlock(&m->run_lock);
     if (ok) {
-        m->accel->set_state(v, &v->boot_state);
+        m->accel->reset_vcpu(v, &v->boot_state);
     }
     return ok;
 }
@@ -288,7 +289,7 @@ static void vcpu_loop(VCPU *v)
     Machine *m = v->machine;
     VCPUExit exit;
 
-    m->accel->set_state(v, &v->boot_state);
+    m->accel->reset_vcpu(v, &v->boot_state);
     for (;;) {
         if (atomic_load(&m->stop_requested)) {
             return;

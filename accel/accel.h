@@ -65,6 +65,13 @@ typedef struct AccelOps {
     void (*run)(VCPU *v, VCPUExit *exit);
     void (*get_state)(VCPU *v, X86State *s);
     void (*set_state)(VCPU *v, const X86State *s);
+    /*
+     * RESET (power-on or machine reset) into state s: what set_state does,
+     * plus the vCPU's state X86State does not hold goes to its RESET values
+     * (the LAPIC, XSAVE components beyond x87/SSE/AVX, paravirtual MSRs).
+     * vCPU thread.
+     */
+    void (*reset_vcpu)(VCPU *v, const X86State *s);
     /* Drive interrupt line `gsi` (ISA IRQs 0-15 are GSIs 0-15). Any thread. */
     void (*set_irq)(Machine *m, int gsi, int level);
     /* Make run() of v return soon with VCPU_EXIT_KICK. Any thread. */

@@ -408,6 +408,17 @@ static void interp_set_state(VCPU *v, const X86State *s)
     pthread_mutex_unlock(&vm->lock);
 }
 
+static void interp_reset_vcpu(VCPU *v, const X86State *s)
+{
+    InterpVCPU *iv = v->accel;
+    machine_lock();
+    lapic_reset(iv->lapic);
+    machine_unlock();
+    __atomic_store_n(&iv->pending_init, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&iv->pending_sipi, 0, __ATOMIC_RELEASE);
+    interp_set_state(v, s);
+}
+
 static void interp_set_irq(Machine *m, int gsi, int level)
 {
     if (gsi >= 0 && gsi < PC_NR_GSIS) {
@@ -471,6 +482,7 @@ const AccelOps accel_interp = {
     .run = interp_run,
     .get_state = interp_get_state,
     .set_state = interp_set_state,
+    .reset_vcpu = interp_reset_vcpu,
     .set_irq = interp_set_irq,
     .kick = interp_kick,
     .memory_changed = interp_memory_changed,

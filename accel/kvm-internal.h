@@ -84,5 +84,6 @@ bool kvm_msr_listed(const KvmVm *vm, uint32_t index);
 void kvm_vcpu_choose_msrs(KvmVm *vm, KvmVcpu *c);
 void kvm_get_state(VCPU *v, X86State *s);
 void kvm_set_state(VCPU *v, const X86State *s);
+void kvm_reset_vcpu(VCPU *v, const X86State *s);
 
 #endif

@@ -588,11 +588,10 @@ void kvm_get_state(VCPU *v, X86State *s)
     debugregs_from_kvm(c, s);
 }
 
-void kvm_set_state(VCPU *v, const X86State *s)
+static void load_state(VCPU *v, const X86State *s, bool reset)
 {
     KvmVm *vm = kvm_vm(v);
     KvmVcpu *c = v->accel;
-    bool reset = s == &v->boot_state;   /* kvm.h: the vCPU's own boot state means RESET */
     struct kvm_regs regs;
     struct kvm_sregs sregs;
 
@@ -613,4 +612,14 @@ void kvm_set_state(VCPU *v, const X86State *s)
     run_state_to_kvm(c, s);
     events_to_kvm(c, &s->events);
     debugregs_to_kvm(c, s);
+}
+
+void kvm_set_state(VCPU *v, const X86State *s)
+{
+    load_state(v, s, false);
+}
+
+void kvm_reset_vcpu(VCPU *v, const X86State *s)
+{
+    load_state(v, s, true);
 }

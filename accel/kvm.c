@@ -737,6 +737,7 @@ const AccelOps accel_kvm = {
     .run = kvm_run_vcpu,
     .get_state = kvm_get_state,
     .set_state = kvm_set_state,
+    .reset_vcpu = kvm_reset_vcpu,
     .set_irq = kvm_set_irq,
     .kick = kvm_kick,
     .memory_changed = kvm_memory_changed,

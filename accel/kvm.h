@@ -19,12 +19,12 @@
  *    machine's devices must not model the PIT, PIC, IOAPIC or LAPIC.
  *  - -cpu defaults to "host" under kvm; each vCPU gets x86_cpuid_build()'s
  *    table limited to KVM_GET_SUPPORTED_CPUID.
- *  - set_state(v, &v->boot_state) -- that exact pointer -- is a RESET: the
+ *  - reset_vcpu is set_state plus RESET of what X86State does not hold: the
  *    vCPU's in-kernel LAPIC is put back to the state KVM gave it at creation
  *    (with TPR = CR8 of the state) and KVM's paravirtual MSRs (kvmclock,
  *    async PF, steal time, PV EOI) are cleared, so a rebooted guest is not
- *    written to at addresses the old kernel chose.  Any other set_state
- *    leaves the LAPIC alone.  A machine reset hook (registered by init) puts
+ *    written to at addresses the old kernel chose.  set_state leaves the
+ *    LAPIC alone.  A machine reset hook (registered by init) puts
  *    the in-kernel PIC, IOAPIC and PIT back to their state at VM creation.
  *  - get_state/set_state first complete an I/O exit still pending in KVM
  *    (KVM_RUN with immediate_exit), so call them only after the exit has

@@ -253,7 +253,7 @@ static void test_state_round_trip(void)
     t->v->boot_state.cr8 = 9;
     t->v->boot_state.msr.tsc = 0;
     before = current_tsc(t->v);
-    accel_kvm.set_state(t->v, &t->v->boot_state);
+    accel_kvm.reset_vcpu(t->v, &t->v->boot_state);
     accel_kvm.get_state(t->v, &got);
     check_tsc_and_align(&t->v->boot_state, &got, before);
     assert_states_equal(&t->v->boot_state, &got);
@@ -403,7 +403,7 @@ static void test_triple_fault(void)
     static const uint8_t out_code[] = { 0xe6, 0x80, 0xeb, 0xfe };   /* out 0x80, al; jmp $ */
     load_code(t, out_code, sizeof(out_code));
     make_flat32_state(&t->v->boot_state);
-    accel_kvm.set_state(t->v, &t->v->boot_state);
+    accel_kvm.reset_vcpu(t->v, &t->v->boot_state);
     run_expect_io(t, &exit, 0x80, true);
     test_vm_free(t);
 }
@@ -613,7 +613,7 @@ static void *ap_thread(void *arg)
         g_test_message("AP vcpu_init: %s", err);
         ap->exit.kind = VCPU_EXIT_ERROR;
     } else {
-        accel_kvm.set_state(ap->v, &ap->v->boot_state);
+        accel_kvm.reset_vcpu(ap->v, &ap->v->boot_state);
     }
     g_mutex_lock(&ap->lock);
     ap->ready = true;
