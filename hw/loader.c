@@ -1,4 +1,4 @@
-/* Kernel loading: format detection, file reading and the guest-RAM helpers both formats share. */
+/* Kernel loading: format detection, file reading and the guest-RAM helpers all formats share. */
 #include "hw/loader.h"
 
 #include <elf.h>
@@ -10,11 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef enum { LOADER_LINUX, LOADER_MULTIBOOT } LoaderKind;
+typedef enum { LOADER_LINUX, LOADER_VMLINUX, LOADER_MULTIBOOT } LoaderKind;
 
 struct Loader {
     LoaderKind kind;
     LinuxImage *linux_image;
+    VmlinuxImage *vmlinux_image;
     MultibootImage *multiboot_image;
 };
 
@@ -218,6 +219,12 @@ static bool is_elf64(const LoaderFile *k)
            k->data[EI_CLASS] == ELFCLASS64;
 }
 
+/*
+ * Which format: a bzImage has "HdrS" at 0x202; a multiboot kernel a header
+ * in its first 8 KiB (even when it is an ELF64); an x86-64 ELF64 without one
+ * is a Linux vmlinux.  A multiboot magic with a bad checksum is reported
+ * only when nothing else matches, since it may be a stray word.
+ */
 Loader *loader_open(const Options *opts, uint64_t ram_below_4g, uint64_t ram_above_4g,
                     char *err, size_t errlen)
 {
@@ -250,16 +257,25 @@ Loader *loader_open(const Options *opts, uint64_t ram_below_4g, uint64_t ram_abo
         }
         return l;
     }
+    if (vmlinux_probe(&kernel)) {
+        l->kind = LOADER_VMLINUX;
+        l->vmlinux_image = vmlinux_open(&kernel, opts, ram_below_4g, err, errlen);
+        if (!l->vmlinux_image) {
+            goto fail;
+        }
+        return l;
+    }
     if (bad_checksum) {
         snprintf(err, errlen, "kernel '%s': multiboot header has a bad checksum", opts->kernel);
     } else if (is_elf64(&kernel)) {
-        snprintf(err, errlen, "kernel '%s': not a bzImage or multiboot kernel "
-                 "(an ELF64 vmlinux? use the bzImage)", opts->kernel);
+        snprintf(err, errlen, "kernel '%s': not a bzImage, multiboot kernel or x86-64 vmlinux "
+                 "(an ELF64 for another machine or byte order)", opts->kernel);
     } else {
-        snprintf(err, errlen, "kernel '%s': not a bzImage or multiboot kernel", opts->kernel);
+        snprintf(err, errlen, "kernel '%s': not a bzImage, multiboot kernel or x86-64 vmlinux",
+                 opts->kernel);
     }
 fail:
-    /* linux_open/multiboot_open take the file only when they succeed. */
+    /* The *_open functions take the file only when they succeed. */
     loader_file_free(&kernel);
     free(l);
     return NULL;
@@ -271,6 +287,8 @@ int loader_install(const Loader *l, AddressSpace *mem, const E820Entry *e820, in
     switch (l->kind) {
     case LOADER_LINUX:
         return linux_install(l->linux_image, mem, e820, nr_e820, boot, err, errlen);
+    case LOADER_VMLINUX:
+        return vmlinux_install(l->vmlinux_image, mem, e820, nr_e820, boot, err, errlen);
     case LOADER_MULTIBOOT:
         return multiboot_install(l->multiboot_image, mem, e820, nr_e820, boot, err, errlen);
     }
@@ -284,6 +302,7 @@ void loader_free(Loader *l)
         return;
     }
     linux_free(l->linux_image);
+    vmlinux_free(l->vmlinux_image);
     multiboot_free(l->multiboot_image);
     free(l);
 }

@@ -1,4 +1,4 @@
-/* Kernel loaders: -kernel/-initrd/-append as a Linux bzImage or a multiboot v1 image. */
+/* Kernel loaders: -kernel/-initrd/-append as a Linux bzImage or vmlinux, or multiboot v1 image. */
 #ifndef HW_LOADER_H
 #define HW_LOADER_H
 
@@ -130,8 +130,94 @@ int loader_install_gdt(AddressSpace *mem, X86State *boot, char *err, size_t errl
 /* The 8-byte descriptor whose hidden part is `seg` (SDM vol. 3A 3.4.5). */
 uint64_t loader_segment_descriptor(const X86Segment *seg);
 
-/* The two formats.  *_probe looks at the first bytes only. */
+/*
+ * The Linux boot protocol (Documentation/arch/x86/boot.rst, zero-page.rst),
+ * shared by the bzImage loader (hw/loader_linux.c, which implements these)
+ * and the ELF vmlinux loader (hw/loader_vmlinux.c).
+ */
+
+/* Setup header fields: offsets in a bzImage and in the zero page (boot.rst). */
+#define HDR_START            0x1f1
+#define HDR_SETUP_SECTS      0x1f1
+#define HDR_SYSSIZE          0x1f4
+#define HDR_VID_MODE         0x1fa
+#define HDR_BOOT_FLAG        0x1fe
+#define HDR_JUMP             0x200
+#define HDR_MAGIC            0x202
+#define HDR_VERSION          0x206
+#define HDR_TYPE_OF_LOADER   0x210
+#define HDR_LOADFLAGS        0x211
+#define HDR_CODE32_START     0x214
+#define HDR_RAMDISK_IMAGE    0x218
+#define HDR_RAMDISK_SIZE     0x21c
+#define HDR_HEAP_END_PTR     0x224
+#define HDR_CMD_LINE_PTR     0x228
+#define HDR_INITRD_ADDR_MAX  0x22c
+#define HDR_KERNEL_ALIGNMENT 0x230
+#define HDR_RELOCATABLE      0x234
+#define HDR_XLOADFLAGS       0x236
+#define HDR_CMDLINE_SIZE     0x238
+#define HDR_PREF_ADDRESS     0x258
+#define HDR_INIT_SIZE        0x260
+#define HDR_NEEDED_END       0x264   /* the bzImage loader reads fields up to init_size */
+#define HDR_MAX_END          0x290   /* struct boot_params: edd_mbr_sig_buffer starts here */
+
+/* Zero page fields outside the setup header (zero-page.rst). */
+#define ZP_EXT_RAMDISK_IMAGE 0x0c0
+#define ZP_EXT_RAMDISK_SIZE  0x0c4
+#define ZP_EXT_CMD_LINE_PTR  0x0c8
+#define ZP_E820_ENTRIES      0x1e8
+#define ZP_E820_TABLE        0x2d0
+#define ZP_E820_ENTRY_SIZE   20
+#define ZP_E820_MAX          128
+#define ZP_SIZE              0x1000
+
+#define BOOT_FLAG_MAGIC       0xaa55
+#define LOADFLAG_LOADED_HIGH  0x01
+#define LOADFLAG_CAN_USE_HEAP 0x80
+
+/* What both formats hand the kernel besides itself: command line and initrd. */
+typedef struct LinuxBootArgs {
+    LoaderFile initrd;          /* data NULL when there is none */
+    char *cmdline;
+    size_t cmdline_len;         /* without the NUL */
+    uint64_t initrd_addr;       /* 0 without an initrd */
+} LinuxBootArgs;
+
+/*
+ * Take -append: at most `limit` bytes (the kernel's cmdline_size, without the
+ * NUL) and less than LINUX_CMDLINE_MAX.  0, or -1 with one line in err.
+ */
+int linux_args_plan_cmdline(LinuxBootArgs *args, const char *kernel_path, const char *append,
+                            uint32_t limit, char *err, size_t errlen);
+/*
+ * Read the initrd at `path` and place it as boot.rst asks: as high as
+ * possible below min(initrd_addr_max + 1, ram_below_4g), page aligned, and
+ * above kernel_end.  0, or -1 with one line in err.
+ */
+int linux_args_plan_initrd(LinuxBootArgs *args, const char *path, uint64_t kernel_end,
+                           uint32_t initrd_addr_max, uint64_t ram_below_4g, char *err,
+                           size_t errlen);
+void linux_args_free(LinuxBootArgs *args);
+/*
+ * Fill in what a boot loader writes into a zero page whose setup header is
+ * already there: vid_mode, type_of_loader, loadflags, heap_end_ptr, the
+ * command line and initrd pointers, the e820 table.  0, or -1 with err.
+ */
+int linux_args_fill_zero_page(const LinuxBootArgs *args, uint8_t zp[ZP_SIZE],
+                              const E820Entry *e820, int nr_e820, char *err, size_t errlen);
+/*
+ * Write the zero page, command line and initrd to guest RAM, and set `boot`
+ * to boot.rst's "64-bit BOOT PROTOCOL" state at `entry`: long mode, identity
+ * paging of the first 4 GiB, __BOOT_CS/__BOOT_DS, RSI = the zero page.
+ * 0, or -1 with one line in err.
+ */
+int linux_args_install(const LinuxBootArgs *args, const uint8_t zp[ZP_SIZE], uint64_t entry,
+                       AddressSpace *mem, X86State *boot, char *err, size_t errlen);
+
+/* The formats.  *_probe looks at the first bytes only. */
 typedef struct LinuxImage LinuxImage;
+typedef struct VmlinuxImage VmlinuxImage;
 typedef struct MultibootImage MultibootImage;
 
 bool linux_probe(const LoaderFile *kernel);
@@ -140,6 +226,14 @@ LinuxImage *linux_open(LoaderFile *kernel, const Options *opts, uint64_t ram_bel
 int linux_install(const LinuxImage *img, AddressSpace *mem, const E820Entry *e820, int nr_e820,
                   X86State *boot, char *err, size_t errlen);
 void linux_free(LinuxImage *img);
+
+/* An ELF64 little-endian x86-64 file: the uncompressed vmlinux (ET_EXEC checked in open). */
+bool vmlinux_probe(const LoaderFile *kernel);
+VmlinuxImage *vmlinux_open(LoaderFile *kernel, const Options *opts, uint64_t ram_below_4g,
+                           char *err, size_t errlen);
+int vmlinux_install(const VmlinuxImage *img, AddressSpace *mem, const E820Entry *e820,
+                    int nr_e820, X86State *boot, char *err, size_t errlen);
+void vmlinux_free(VmlinuxImage *img);
 
 /* Offset of a multiboot v1 header in the first 8 KiB, -1 if none. *bad_checksum
  * is set when a magic was found but no valid header. */

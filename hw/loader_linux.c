@@ -1,4 +1,4 @@
-/* Linux bzImage loading, entered at the 64-bit entry point (Documentation/arch/x86/boot.rst). */
+/* Linux bzImage loading (64-bit entry), and the boot-protocol parts the vmlinux loader shares. */
 #include "hw/loader.h"
 
 #include <stdio.h>
@@ -19,48 +19,13 @@
  * This requires boot protocol 2.12 (xloadflags) with XLF_KERNEL_64.  The
  * 16-bit and 32-bit entry points, zImage, EFI handover and setup_data are
  * not used.  The initrd stays below 4 GiB even for XLF_CAN_BE_LOADED_ABOVE_4G.
+ *
+ * The command line, initrd, zero-page filling and entry state (linux_args_*)
+ * are shared with hw/loader_vmlinux.c, which builds its zero page around a
+ * setup header of its own instead of the image's.
  */
 
-/* Setup header fields, offsets in the image and in the zero page (boot.rst). */
-#define HDR_START            0x1f1
-#define HDR_SETUP_SECTS      0x1f1
-#define HDR_SYSSIZE          0x1f4
-#define HDR_VID_MODE         0x1fa
-#define HDR_BOOT_FLAG        0x1fe
-#define HDR_JUMP             0x200
-#define HDR_MAGIC            0x202
-#define HDR_VERSION          0x206
-#define HDR_TYPE_OF_LOADER   0x210
-#define HDR_LOADFLAGS        0x211
-#define HDR_CODE32_START     0x214
-#define HDR_RAMDISK_IMAGE    0x218
-#define HDR_RAMDISK_SIZE     0x21c
-#define HDR_HEAP_END_PTR     0x224
-#define HDR_CMD_LINE_PTR     0x228
-#define HDR_INITRD_ADDR_MAX  0x22c
-#define HDR_KERNEL_ALIGNMENT 0x230
-#define HDR_RELOCATABLE      0x234
-#define HDR_XLOADFLAGS       0x236
-#define HDR_CMDLINE_SIZE     0x238
-#define HDR_PREF_ADDRESS     0x258
-#define HDR_INIT_SIZE        0x260
-#define HDR_NEEDED_END       0x264   /* we read fields up to init_size */
-#define HDR_MAX_END          0x290   /* struct boot_params: edd_mbr_sig_buffer starts here */
-
-/* Zero page fields outside the setup header (zero-page.rst). */
-#define ZP_EXT_RAMDISK_IMAGE 0x0c0
-#define ZP_EXT_RAMDISK_SIZE  0x0c4
-#define ZP_EXT_CMD_LINE_PTR  0x0c8
-#define ZP_E820_ENTRIES      0x1e8
-#define ZP_E820_TABLE        0x2d0
-#define ZP_E820_ENTRY_SIZE   20
-#define ZP_E820_MAX          128
-#define ZP_SIZE              0x1000
-
-#define BOOT_FLAG_MAGIC      0xaa55
 #define BOOT_PROTOCOL_MIN    0x020c  /* 2.12: xloadflags */
-#define LOADFLAG_LOADED_HIGH 0x01
-#define LOADFLAG_CAN_USE_HEAP 0x80
 #define XLF_KERNEL_64        0x0001
 #define TYPE_OF_LOADER_OTHER 0xff    /* "undefined" boot loader ID */
 #define VID_MODE_NORMAL      0xffff
@@ -73,15 +38,12 @@
 
 struct LinuxImage {
     LoaderFile kernel;
-    LoaderFile initrd;          /* data NULL when there is none */
-    char *cmdline;
-    size_t cmdline_len;         /* without the NUL */
+    LinuxBootArgs args;
     uint32_t hdr_end;           /* the setup header is [HDR_START, hdr_end) of the image */
     uint64_t setup_size;        /* bytes before the protected-mode kernel in the file */
     uint64_t kernel_size;       /* bytes of protected-mode kernel */
     uint64_t load_addr;
     uint64_t kernel_end;        /* end of what the kernel occupies while decompressing */
-    uint64_t initrd_addr;
 };
 
 bool linux_probe(const LoaderFile *kernel)
@@ -197,55 +159,67 @@ static int plan_kernel(LinuxImage *img, const char *path, uint64_t ram_below_4g,
     return 0;
 }
 
-static int plan_cmdline(LinuxImage *img, const char *path, const char *append, char *err,
-                        size_t errlen)
+/* ---- the boot arguments both Linux formats share ---- */
+
+int linux_args_plan_cmdline(LinuxBootArgs *args, const char *kernel_path, const char *append,
+                            uint32_t limit, char *err, size_t errlen)
 {
     if (!append) {
         append = "";
     }
     size_t len = strlen(append);
-    uint32_t limit = loader_le32(img->kernel.data + HDR_CMDLINE_SIZE);   /* 2.06+, without NUL */
     if (len > limit) {
-        snprintf(err, errlen, "kernel '%s': command line is %zu bytes, the kernel accepts at most %u",
-                 path, len, limit);
+        snprintf(err, errlen,
+                 "kernel '%s': command line is %zu bytes, the kernel accepts at most %u",
+                 kernel_path, len, limit);
         return -1;
     }
     if (len >= LINUX_CMDLINE_MAX) {
         snprintf(err, errlen, "kernel '%s': command line is %zu bytes, tandem accepts at most %llu",
-                 path, len, (unsigned long long)LINUX_CMDLINE_MAX - 1);
+                 kernel_path, len, (unsigned long long)LINUX_CMDLINE_MAX - 1);
         return -1;
     }
-    img->cmdline = strdup(append);
-    if (!img->cmdline) {
-        snprintf(err, errlen, "kernel '%s': out of memory", path);
+    args->cmdline = strdup(append);
+    if (!args->cmdline) {
+        snprintf(err, errlen, "kernel '%s': out of memory", kernel_path);
         return -1;
     }
-    img->cmdline_len = len;
+    args->cmdline_len = len;
     return 0;
 }
 
 /* boot.rst: as high as possible, below initrd_addr_max + 1, page aligned; above the kernel. */
-static int plan_initrd(LinuxImage *img, const char *path, uint64_t ram_below_4g, char *err,
-                       size_t errlen)
+int linux_args_plan_initrd(LinuxBootArgs *args, const char *path, uint64_t kernel_end,
+                           uint32_t initrd_addr_max, uint64_t ram_below_4g, char *err,
+                           size_t errlen)
 {
-    if (loader_file_read(&img->initrd, "initrd", path, ram_below_4g, err, errlen) < 0) {
+    if (loader_file_read(&args->initrd, "initrd", path, ram_below_4g, err, errlen) < 0) {
         return -1;
     }
-    uint64_t top = loader_le32(img->kernel.data + HDR_INITRD_ADDR_MAX) + 1ull;
+    uint64_t top = initrd_addr_max + 1ull;
     if (top > ram_below_4g) {
         top = ram_below_4g;
     }
-    uint64_t size = img->initrd.size;
-    uint64_t bottom = align_up(img->kernel_end, 0x1000);
+    uint64_t size = args->initrd.size;
+    uint64_t bottom = align_up(kernel_end, 0x1000);
     if (size > top || ((top - size) & ~PAGE_MASK_4K) < bottom) {
         snprintf(err, errlen, "initrd '%s' (%llu bytes) does not fit in guest RAM between the "
                  "kernel (ends at 0x%llx) and 0x%llx; use a larger -m", path,
                  (unsigned long long)size, (unsigned long long)bottom, (unsigned long long)top);
         return -1;
     }
-    img->initrd_addr = (top - size) & ~PAGE_MASK_4K;
+    args->initrd_addr = (top - size) & ~PAGE_MASK_4K;
     return 0;
 }
+
+void linux_args_free(LinuxBootArgs *args)
+{
+    loader_file_free(&args->initrd);
+    free(args->cmdline);
+    memset(args, 0, sizeof(*args));
+}
+
+/* ---- bzImage: open ---- */
 
 LinuxImage *linux_open(LoaderFile *kernel, const Options *opts, uint64_t ram_below_4g,
                        char *err, size_t errlen)
@@ -259,8 +233,12 @@ LinuxImage *linux_open(LoaderFile *kernel, const Options *opts, uint64_t ram_bel
     const char *path = kernel->path;
     if (check_setup_header(img, path, err, errlen) < 0 ||
         plan_kernel(img, path, ram_below_4g, err, errlen) < 0 ||
-        plan_cmdline(img, path, opts->append, err, errlen) < 0 ||
-        (opts->initrd && plan_initrd(img, opts->initrd, ram_below_4g, err, errlen) < 0)) {
+        linux_args_plan_cmdline(&img->args, path, opts->append,
+                                loader_le32(kernel->data + HDR_CMDLINE_SIZE), err, errlen) < 0 ||
+        (opts->initrd &&
+         linux_args_plan_initrd(&img->args, opts->initrd, img->kernel_end,
+                                loader_le32(kernel->data + HDR_INITRD_ADDR_MAX), ram_below_4g,
+                                err, errlen) < 0)) {
         /* The caller still owns the kernel file on failure. */
         memset(&img->kernel, 0, sizeof(img->kernel));
         linux_free(img);
@@ -276,12 +254,11 @@ void linux_free(LinuxImage *img)
         return;
     }
     loader_file_free(&img->kernel);
-    loader_file_free(&img->initrd);
-    free(img->cmdline);
+    linux_args_free(&img->args);
     free(img);
 }
 
-/* ---- install ---- */
+/* ---- install: the parts both Linux formats share ---- */
 
 static int fill_e820(uint8_t *zp, const E820Entry *e820, int nr_e820, char *err, size_t errlen)
 {
@@ -300,26 +277,26 @@ static int fill_e820(uint8_t *zp, const E820Entry *e820, int nr_e820, char *err,
     return 0;
 }
 
-static void fill_setup_header(const LinuxImage *img, uint8_t *zp)
+int linux_args_fill_zero_page(const LinuxBootArgs *args, uint8_t zp[ZP_SIZE],
+                              const E820Entry *e820, int nr_e820, char *err, size_t errlen)
 {
-    memcpy(zp + HDR_START, img->kernel.data + HDR_START, img->hdr_end - HDR_START);
     loader_st16(zp + HDR_VID_MODE, VID_MODE_NORMAL);
     zp[HDR_TYPE_OF_LOADER] = TYPE_OF_LOADER_OTHER;
     zp[HDR_LOADFLAGS] |= LOADFLAG_LOADED_HIGH | LOADFLAG_CAN_USE_HEAP;
-    loader_st32(zp + HDR_CODE32_START, (uint32_t)img->load_addr);
     loader_st16(zp + HDR_HEAP_END_PTR, HEAP_END_PTR);
     loader_st32(zp + HDR_CMD_LINE_PTR, (uint32_t)LINUX_CMDLINE_ADDR);
     loader_st32(zp + ZP_EXT_CMD_LINE_PTR, (uint32_t)(LINUX_CMDLINE_ADDR >> 32));
     /* Without an initrd these are zero (initrd_addr is 0 and so is initrd.size). */
-    loader_st32(zp + HDR_RAMDISK_IMAGE, (uint32_t)img->initrd_addr);
-    loader_st32(zp + HDR_RAMDISK_SIZE, (uint32_t)img->initrd.size);
-    loader_st32(zp + ZP_EXT_RAMDISK_IMAGE, (uint32_t)(img->initrd_addr >> 32));
-    loader_st32(zp + ZP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)img->initrd.size >> 32));
+    loader_st32(zp + HDR_RAMDISK_IMAGE, (uint32_t)args->initrd_addr);
+    loader_st32(zp + HDR_RAMDISK_SIZE, (uint32_t)args->initrd.size);
+    loader_st32(zp + ZP_EXT_RAMDISK_IMAGE, (uint32_t)(args->initrd_addr >> 32));
+    loader_st32(zp + ZP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)args->initrd.size >> 32));
+    return fill_e820(zp, e820, nr_e820, err, errlen);
 }
 
 /* boot.rst "64-bit BOOT PROTOCOL": long mode, identity paging, flat __BOOT_CS/__BOOT_DS. */
-static int set_entry_state(const LinuxImage *img, AddressSpace *mem, X86State *boot,
-                           char *err, size_t errlen)
+static int set_entry_state(uint64_t entry, AddressSpace *mem, X86State *boot, char *err,
+                           size_t errlen)
 {
     x86_state_reset(boot);
     memset(boot->regs, 0, sizeof(boot->regs));
@@ -342,36 +319,49 @@ static int set_entry_state(const LinuxImage *img, AddressSpace *mem, X86State *b
     boot->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG;
     boot->msr.efer = X86_EFER_LME | X86_EFER_LMA;
     boot->rflags = X86_FLAG_FIXED;                  /* interrupts off */
-    boot->rip = img->load_addr + STARTUP_64_OFFSET;
+    boot->rip = entry;
     boot->regs[R_ESI] = LINUX_ZERO_PAGE_ADDR;
     boot->regs[R_ESP] = LINUX_STACK_TOP;
     return 0;
 }
+
+int linux_args_install(const LinuxBootArgs *args, const uint8_t zp[ZP_SIZE], uint64_t entry,
+                       AddressSpace *mem, X86State *boot, char *err, size_t errlen)
+{
+    if (loader_guest_write(mem, LINUX_ZERO_PAGE_ADDR, zp, ZP_SIZE, "linux zero page",
+                           err, errlen) < 0 ||
+        loader_guest_write(mem, LINUX_CMDLINE_ADDR, args->cmdline, args->cmdline_len + 1,
+                           "linux command line", err, errlen) < 0) {
+        return -1;
+    }
+    if (args->initrd.data &&
+        loader_guest_write(mem, args->initrd_addr, args->initrd.data, args->initrd.size,
+                           "initrd", err, errlen) < 0) {
+        return -1;
+    }
+    return set_entry_state(entry, mem, boot, err, errlen);
+}
+
+/* ---- bzImage: install ---- */
 
 int linux_install(const LinuxImage *img, AddressSpace *mem, const E820Entry *e820, int nr_e820,
                   X86State *boot, char *err, size_t errlen)
 {
     uint8_t zp[ZP_SIZE];
     memset(zp, 0, sizeof(zp));
-    fill_setup_header(img, zp);
-    if (fill_e820(zp, e820, nr_e820, err, errlen) < 0) {
+    /* boot.rst: the setup header goes into the zero page as the image has it. */
+    memcpy(zp + HDR_START, img->kernel.data + HDR_START, img->hdr_end - HDR_START);
+    loader_st32(zp + HDR_CODE32_START, (uint32_t)img->load_addr);
+    if (linux_args_fill_zero_page(&img->args, zp, e820, nr_e820, err, errlen) < 0) {
         return -1;
     }
     /* The whole area the kernel decompresses into must be RAM, not just the file's bytes. */
     if (!loader_guest_ptr(mem, img->load_addr, img->kernel_end - img->load_addr,
                           "linux kernel", err, errlen) ||
-        loader_guest_write(mem, LINUX_ZERO_PAGE_ADDR, zp, sizeof(zp), "linux zero page",
-                           err, errlen) < 0 ||
-        loader_guest_write(mem, LINUX_CMDLINE_ADDR, img->cmdline, img->cmdline_len + 1,
-                           "linux command line", err, errlen) < 0 ||
         loader_guest_write(mem, img->load_addr, img->kernel.data + img->setup_size,
                            img->kernel_size, "linux kernel", err, errlen) < 0) {
         return -1;
     }
-    if (img->initrd.data &&
-        loader_guest_write(mem, img->initrd_addr, img->initrd.data, img->initrd.size,
-                           "initrd", err, errlen) < 0) {
-        return -1;
-    }
-    return set_entry_state(img, mem, boot, err, errlen);
+    return linux_args_install(&img->args, zp, img->load_addr + STARTUP_64_OFFSET, mem, boot,
+                              err, errlen);
 }

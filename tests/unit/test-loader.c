@@ -1,4 +1,4 @@
-/* Unit tests for the kernel loaders: bzImage and multiboot images built here, loaded into fake RAM. */
+/* Unit tests for the kernel loaders: bzImage, vmlinux, multiboot images built here, in fake RAM. */
 #include <elf.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -216,6 +216,77 @@ static int64_t walk(const TestGuest *g, uint64_t cr3, uint64_t va)
 
 /* ---- Linux tests ---- */
 
+/* boot.rst "64-bit BOOT PROTOCOL", the same for a bzImage and a vmlinux. */
+static void check_linux_entry_state(const TestGuest *g, const X86State *s, uint64_t rip)
+{
+    g_assert_cmphex(s->rip, ==, rip);
+    g_assert_cmphex(s->regs[R_ESI], ==, LINUX_ZERO_PAGE_ADDR);
+    g_assert_cmphex(s->rflags, ==, 0x2);
+    g_assert_cmphex(s->cr0, ==, X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG);
+    g_assert_cmphex(s->cr4 & X86_CR4_PAE, ==, X86_CR4_PAE);
+    g_assert_cmphex(s->msr.efer, ==, X86_EFER_LME | X86_EFER_LMA);
+    g_assert_cmpuint(s->idtr.limit, ==, 0);
+    g_assert_cmphex(s->segs[SEG_CS].selector, ==, 0x10);
+    g_assert_cmpuint(s->segs[SEG_CS].l, ==, 1);
+    g_assert_cmpuint(s->segs[SEG_CS].db, ==, 0);
+    for (int i = 0; i < X86_NR_SEGS; i++) {
+        if (i != SEG_CS) {
+            g_assert_cmphex(s->segs[i].selector, ==, 0x18);
+            g_assert_cmphex(s->segs[i].limit, ==, 0xffffffff);
+            g_assert_cmphex(s->segs[i].base, ==, 0);
+        }
+    }
+    /* The GDT holds Linux's own boot descriptors (flat 64-bit code, flat data). */
+    g_assert_cmphex(s->gdtr.base, ==, BOOT_GDT_ADDR);
+    g_assert_cmpuint(s->gdtr.limit, >=, 0x1f);
+    g_assert_cmphex(rd64(g, s->gdtr.base + 0x10), ==, 0x00af9b000000ffffull);
+    g_assert_cmphex(rd64(g, s->gdtr.base + 0x18), ==, 0x00cf93000000ffffull);
+
+    /* Page tables: 0..4 GiB identity, nothing above. */
+    static const uint64_t probes[] = { 0, 0x7000, 0x1000200, 0x1234567, 0x3fffffff, 0x40000000,
+                                       0x9abcdef0, 0xc0001000, 0xfeffc123, 0xffffffff };
+    for (size_t i = 0; i < G_N_ELEMENTS(probes); i++) {
+        g_assert_cmphex(walk(g, s->cr3, probes[i]), ==, probes[i]);
+    }
+    g_assert_cmphex(walk(g, s->cr3, rip), ==, rip);
+    g_assert_cmpint(walk(g, s->cr3, 0x100000000ull), ==, -1);
+    g_assert_cmpint(walk(g, s->cr3, 0xffffffff80000000ull), ==, -1);
+}
+
+/* The zero page fields a loader fills in whatever the format (boot.rst, zero-page.rst). */
+static void check_linux_loader_fields(const TestGuest *g, const char *append, uint64_t initrd_addr,
+                                      uint32_t initrd_size)
+{
+    const uint64_t zp = LINUX_ZERO_PAGE_ADDR;
+    g_assert_cmpuint(g->ram[zp + 0x210], ==, 0xff);                   /* type_of_loader */
+    g_assert_cmpuint(g->ram[zp + 0x211] & 0x81, ==, 0x81);            /* LOADED_HIGH|CAN_USE_HEAP */
+    g_assert_cmpuint(loader_le16(g->ram + zp + 0x224), ==, 0xfe00);   /* heap_end_ptr */
+    g_assert_cmpuint(loader_le16(g->ram + zp + 0x1fa), ==, 0xffff);   /* vid_mode normal */
+    g_assert_cmpuint(rd32(g, zp + 0x228), ==, 0x20000);               /* cmd_line_ptr */
+    g_assert_cmpuint(rd32(g, zp + 0x0c8), ==, 0);                     /* ext_cmd_line_ptr */
+    g_assert_cmpstr((const char *)g->ram + 0x20000, ==, append);
+    g_assert_cmphex(rd32(g, zp + 0x218), ==, initrd_addr);            /* ramdisk_image */
+    g_assert_cmpuint(rd32(g, zp + 0x21c), ==, initrd_size);           /* ramdisk_size */
+    g_assert_cmpuint(rd32(g, zp + 0x0c0), ==, 0);
+    g_assert_cmpuint(rd32(g, zp + 0x0c4), ==, 0);
+    for (size_t i = 0; i < initrd_size; i++) {
+        if (g->ram[initrd_addr + i] != (uint8_t)(i * 13 + 0x11)) {
+            g_test_message("initrd byte %zu differs", i);
+            g_test_fail();
+            break;
+        }
+    }
+
+    /* e820 copied entry by entry (struct boot_e820_entry, 20 bytes). */
+    g_assert_cmpuint(g->ram[zp + 0x1e8], ==, g->nr_e820);
+    for (int i = 0; i < g->nr_e820; i++) {
+        uint64_t e = zp + 0x2d0 + 20 * i;
+        g_assert_cmphex(rd64(g, e), ==, g->e820[i].addr);
+        g_assert_cmphex(rd64(g, e + 8), ==, g->e820[i].size);
+        g_assert_cmpuint(rd32(g, e + 16), ==, g->e820[i].type);
+    }
+}
+
 static void test_linux_boot(void)
 {
     BzParams p = bz_default();
@@ -235,35 +306,9 @@ static void test_linux_boot(void)
     g_assert_cmpuint(g.ram[zp + 0x1f1], ==, 4);
     g_assert_cmpuint(loader_le32(g.ram + zp + 0x260), ==, 0x800000);     /* init_size copied */
     g_assert_cmpuint(g.ram[zp + 0x268], ==, 0);                          /* header end respected */
-    g_assert_cmpuint(g.ram[zp + 0x210], ==, 0xff);                       /* type_of_loader */
-    g_assert_cmpuint(g.ram[zp + 0x211] & 0x81, ==, 0x81);                /* LOADED_HIGH, CAN_USE_HEAP */
-    g_assert_cmpuint(loader_le16(g.ram + zp + 0x224), ==, 0xfe00);       /* heap_end_ptr */
-    g_assert_cmpuint(loader_le16(g.ram + zp + 0x1fa), ==, 0xffff);       /* vid_mode normal */
-    g_assert_cmpuint(rd32(&g, zp + 0x228), ==, 0x20000);                 /* cmd_line_ptr */
-    g_assert_cmpuint(rd32(&g, zp + 0x0c8), ==, 0);                       /* ext_cmd_line_ptr */
-    g_assert_cmpstr((const char *)g.ram + 0x20000, ==, append);
-
+    g_assert_cmphex(rd32(&g, zp + 0x214), ==, 0x1000000);                /* code32_start */
     /* initrd: highest page below min(initrd_addr_max + 1, RAM) = 64 MiB. */
-    g_assert_cmphex(rd32(&g, zp + 0x218), ==, 0x3ffd000);
-    g_assert_cmpuint(rd32(&g, zp + 0x21c), ==, 10000);
-    g_assert_cmpuint(rd32(&g, zp + 0x0c0), ==, 0);
-    g_assert_cmpuint(rd32(&g, zp + 0x0c4), ==, 0);
-    for (size_t i = 0; i < 10000; i++) {
-        if (g.ram[0x3ffd000 + i] != (uint8_t)(i * 13 + 0x11)) {
-            g_test_message("initrd byte %zu differs", i);
-            g_test_fail();
-            break;
-        }
-    }
-
-    /* e820 copied entry by entry (struct boot_e820_entry, 20 bytes). */
-    g_assert_cmpuint(g.ram[zp + 0x1e8], ==, g.nr_e820);
-    for (int i = 0; i < g.nr_e820; i++) {
-        uint64_t e = zp + 0x2d0 + 20 * i;
-        g_assert_cmphex(rd64(&g, e), ==, g.e820[i].addr);
-        g_assert_cmphex(rd64(&g, e + 8), ==, g.e820[i].size);
-        g_assert_cmpuint(rd32(&g, e + 16), ==, g.e820[i].type);
-    }
+    check_linux_loader_fields(&g, append, 0x3ffd000, 10000);
 
     /* Relocatable with room at pref_address: the kernel goes there. */
     for (size_t i = 0; i < p.payload; i++) {
@@ -274,38 +319,7 @@ static void test_linux_boot(void)
         }
     }
 
-    /* Entry state, boot.rst "64-bit BOOT PROTOCOL". */
-    g_assert_cmphex(s.rip, ==, 0x1000200);
-    g_assert_cmphex(s.regs[R_ESI], ==, zp);
-    g_assert_cmphex(s.rflags, ==, 0x2);
-    g_assert_cmphex(s.cr0, ==, X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_PG);
-    g_assert_cmphex(s.cr4 & X86_CR4_PAE, ==, X86_CR4_PAE);
-    g_assert_cmphex(s.msr.efer, ==, X86_EFER_LME | X86_EFER_LMA);
-    g_assert_cmpuint(s.idtr.limit, ==, 0);
-    g_assert_cmphex(s.segs[SEG_CS].selector, ==, 0x10);
-    g_assert_cmpuint(s.segs[SEG_CS].l, ==, 1);
-    g_assert_cmpuint(s.segs[SEG_CS].db, ==, 0);
-    for (int i = 0; i < X86_NR_SEGS; i++) {
-        if (i != SEG_CS) {
-            g_assert_cmphex(s.segs[i].selector, ==, 0x18);
-            g_assert_cmphex(s.segs[i].limit, ==, 0xffffffff);
-            g_assert_cmphex(s.segs[i].base, ==, 0);
-        }
-    }
-    /* The GDT holds Linux's own boot descriptors (flat 64-bit code, flat data). */
-    g_assert_cmphex(s.gdtr.base, ==, BOOT_GDT_ADDR);
-    g_assert_cmpuint(s.gdtr.limit, >=, 0x1f);
-    g_assert_cmphex(rd64(&g, s.gdtr.base + 0x10), ==, 0x00af9b000000ffffull);
-    g_assert_cmphex(rd64(&g, s.gdtr.base + 0x18), ==, 0x00cf93000000ffffull);
-
-    /* Page tables: 0..4 GiB identity, nothing above. */
-    static const uint64_t probes[] = { 0, 0x7000, 0x1000200, 0x1234567, 0x3fffffff, 0x40000000,
-                                       0x9abcdef0, 0xc0001000, 0xfeffc123, 0xffffffff };
-    for (size_t i = 0; i < G_N_ELEMENTS(probes); i++) {
-        g_assert_cmphex(walk(&g, s.cr3, probes[i]), ==, probes[i]);
-    }
-    g_assert_cmpint(walk(&g, s.cr3, 0x100000000ull), ==, -1);
-    g_assert_cmpint(walk(&g, s.cr3, 0xffffffff80000000ull), ==, -1);
+    check_linux_entry_state(&g, &s, 0x1000200);
 
     loader_free(l);
     guest_destroy(&g);
@@ -485,26 +499,14 @@ static void test_not_a_kernel(void)
     }
     const char *garbage = write_tmp("garbage", junk, sizeof(junk));
     Options o = options(garbage, NULL, NULL);
-    char *expected = g_strdup_printf("kernel '%s': not a bzImage or multiboot kernel", garbage);
+    char *expected = g_strdup_printf("kernel '%s': not a bzImage, multiboot kernel or x86-64 "
+                                     "vmlinux", garbage);
     open_fails(&o, RAM_SIZE, expected);
     g_free(expected);
 
     const char *empty = write_tmp("empty", "", 0);
     o = options(empty, NULL, NULL);
-    open_fails(&o, RAM_SIZE, "not a bzImage or multiboot kernel");
-
-    /* An ELF64 vmlinux without a multiboot header. */
-    Elf64_Ehdr eh;
-    memset(&eh, 0, sizeof(eh));
-    memcpy(eh.e_ident, ELFMAG, SELFMAG);
-    eh.e_ident[EI_CLASS] = ELFCLASS64;
-    eh.e_ident[EI_DATA] = ELFDATA2LSB;
-    eh.e_type = ET_EXEC;
-    eh.e_machine = EM_X86_64;
-    const char *elf64 = write_tmp("vmlinux64", &eh, sizeof(eh));
-    o = options(elf64, NULL, NULL);
-    open_fails(&o, RAM_SIZE, "not a bzImage or multiboot kernel (an ELF64 vmlinux? use the bzImage)");
-
+    open_fails(&o, RAM_SIZE, "not a bzImage, multiboot kernel or x86-64 vmlinux");
 }
 
 /* ---- multiboot ---- */
@@ -857,6 +859,310 @@ static void test_multiboot_errors(void)
 
 }
 
+/* ---- Linux ELF vmlinux ---- */
+
+/*
+ * An x86-64 vmlinux in miniature, linked like Linux's: virtual addresses in
+ * the kernel map, physical ones from 16 MiB, e_entry physical.
+ *   segment 0  text  file 0x1000, 0x600 bytes   -> paddr 0x1000000
+ *   segment 1  data  file 0x1600, 0x100 bytes   -> paddr 0x1200000, bss up to 0x3000
+ *   segment 2  a PT_NOTE (ignored)
+ *   entry      0x1000040
+ */
+#define VM_PHOFF      sizeof(Elf64_Ehdr)
+#define VM_PHNUM      3
+#define VM_TEXT       0x1000000ull
+#define VM_DATA       0x1200000ull
+#define VM_VIRT(pa)   (0xffffffff80000000ull + (pa))
+
+typedef struct Vmlinux {
+    _Alignas(8) uint8_t file[0x1700];
+} Vmlinux;
+
+static Elf64_Ehdr *vm_ehdr(Vmlinux *k)
+{
+    return (Elf64_Ehdr *)k->file;
+}
+
+static Elf64_Phdr *vm_phdr(Vmlinux *k, int i)
+{
+    return (Elf64_Phdr *)(k->file + VM_PHOFF + i * sizeof(Elf64_Phdr));
+}
+
+static uint8_t vm_byte(size_t file_offset)
+{
+    return (uint8_t)(file_offset * 11 + 5);
+}
+
+static void make_vmlinux(Vmlinux *k)
+{
+    memset(k, 0, sizeof(*k));
+    Elf64_Ehdr *eh = vm_ehdr(k);
+    memcpy(eh->e_ident, ELFMAG, SELFMAG);
+    eh->e_ident[EI_CLASS] = ELFCLASS64;
+    eh->e_ident[EI_DATA] = ELFDATA2LSB;
+    eh->e_ident[EI_VERSION] = EV_CURRENT;
+    eh->e_type = ET_EXEC;
+    eh->e_machine = EM_X86_64;
+    eh->e_version = EV_CURRENT;
+    eh->e_entry = VM_TEXT + 0x40;
+    eh->e_phoff = VM_PHOFF;
+    eh->e_ehsize = sizeof(Elf64_Ehdr);
+    eh->e_phentsize = sizeof(Elf64_Phdr);
+    eh->e_phnum = VM_PHNUM;
+    *vm_phdr(k, 0) = (Elf64_Phdr){
+        .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0x1000,
+        .p_vaddr = VM_VIRT(VM_TEXT), .p_paddr = VM_TEXT, .p_filesz = 0x600, .p_memsz = 0x600,
+        .p_align = 0x200000,
+    };
+    *vm_phdr(k, 1) = (Elf64_Phdr){
+        .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 0x1600,
+        .p_vaddr = VM_VIRT(VM_DATA), .p_paddr = VM_DATA, .p_filesz = 0x100, .p_memsz = 0x3000,
+        .p_align = 0x200000,
+    };
+    *vm_phdr(k, 2) = (Elf64_Phdr){
+        .p_type = PT_NOTE, .p_offset = 0x7fffffff, .p_paddr = 0x10, .p_filesz = 0x10,
+        .p_memsz = 0x10,   /* outside the file and RAM: must not matter */
+    };
+    for (size_t i = 0x1000; i < sizeof(k->file); i++) {
+        k->file[i] = vm_byte(i);
+    }
+}
+
+static const char *write_vmlinux(const char *name, Vmlinux *k)
+{
+    return write_tmp(name, k->file, sizeof(k->file));
+}
+
+static void test_vmlinux_boot(void)
+{
+    Vmlinux k;
+    make_vmlinux(&k);
+    const char *kernel = write_vmlinux("vmlinux", &k);
+    const char *initrd = make_pattern_file("initrd-vm", 10000, 0x11);
+    const char *append = "console=ttyS0 reboot=k panic=-1";
+    Options o = options(kernel, initrd, append);
+    TestGuest g;
+    guest_init(&g, RAM_SIZE);
+    memset(g.ram + VM_DATA, 0xaa, 0x4000);     /* the bss must come out zero, past it untouched */
+    memset(g.ram + VM_TEXT + 0x600, 0xbb, 0x100);
+    X86State s;
+    Loader *l = load_ok(&o, &g, &s);
+
+    /* Segments at p_paddr, file bytes then zeroes up to memsz. */
+    for (size_t i = 0; i < 0x600; i++) {
+        g_assert_cmpuint(g.ram[VM_TEXT + i], ==, vm_byte(0x1000 + i));
+    }
+    g_assert_cmpuint(g.ram[VM_TEXT + 0x600], ==, 0xbb);
+    for (size_t i = 0; i < 0x100; i++) {
+        g_assert_cmpuint(g.ram[VM_DATA + i], ==, vm_byte(0x1600 + i));
+    }
+    for (size_t i = 0x100; i < 0x3000; i++) {
+        if (g.ram[VM_DATA + i] != 0) {
+            g_test_message("bss byte 0x%zx is 0x%x", i, g.ram[VM_DATA + i]);
+            g_test_fail();
+            break;
+        }
+    }
+    g_assert_cmpuint(g.ram[VM_DATA + 0x3000], ==, 0xaa);
+
+    /* The made-up setup header (boot.rst field meanings). */
+    const uint64_t zp = LINUX_ZERO_PAGE_ADDR;
+    g_assert_cmphex(loader_le16(g.ram + zp + 0x1fe), ==, 0xaa55);      /* boot_flag */
+    g_assert_cmpmem(g.ram + zp + 0x202, 4, "HdrS", 4);                 /* header */
+    g_assert_cmphex(loader_le16(g.ram + zp + 0x206), ==, 0x020f);      /* version */
+    g_assert_cmphex(rd32(&g, zp + 0x22c), ==, 0x7fffffff);             /* initrd_addr_max */
+    g_assert_cmphex(rd32(&g, zp + 0x230), ==, 0x200000);               /* kernel_alignment */
+    g_assert_cmpuint(rd32(&g, zp + 0x238), ==, 2047);                  /* cmdline_size */
+    g_assert_cmpuint(g.ram[zp + 0x1f1], ==, 0);                        /* no setup sectors */
+    check_linux_loader_fields(&g, append, 0x3ffd000, 10000);
+
+    check_linux_entry_state(&g, &s, VM_TEXT + 0x40);
+
+    /* A reset installs the same bytes and the same state. */
+    uint8_t *first = g_memdup2(g.ram, g.ram_size);
+    memset(g.ram, 0x5a, g.ram_size);
+    memcpy(g.ram, first, g.ram_size);
+    memset(g.ram + VM_DATA + 0x100, 0x77, 0x2f00);  /* a dirty bss is zeroed again */
+    X86State s2;
+    char err[256];
+    g_assert_cmpint(loader_install(l, &g.mem, g.e820, g.nr_e820, &s2, err, sizeof(err)), ==, 0);
+    g_assert_true(memcmp(first, g.ram, g.ram_size) == 0);
+    g_assert_false(x86_state_diff(&s, &s2, err, sizeof(err)));
+    g_free(first);
+
+    loader_free(l);
+    guest_destroy(&g);
+}
+
+/* An entry point given virtually runs at its segment's physical address; no initrd. */
+static void test_vmlinux_virtual_entry(void)
+{
+    Vmlinux k;
+    make_vmlinux(&k);
+    vm_ehdr(&k)->e_entry = VM_VIRT(VM_DATA) + 0x10;
+    const char *kernel = write_vmlinux("vmlinux-virt", &k);
+    Options o = options(kernel, NULL, NULL);
+    TestGuest g;
+    guest_init(&g, RAM_SIZE);
+    X86State s;
+    Loader *l = load_ok(&o, &g, &s);
+    g_assert_cmphex(s.rip, ==, VM_DATA + 0x10);
+    g_assert_cmpuint(rd32(&g, LINUX_ZERO_PAGE_ADDR + 0x218), ==, 0);    /* no ramdisk */
+    g_assert_cmpuint(rd32(&g, LINUX_ZERO_PAGE_ADDR + 0x21c), ==, 0);
+    g_assert_cmpstr((const char *)g.ram + 0x20000, ==, "");
+    loader_free(l);
+    guest_destroy(&g);
+}
+
+/* With more than 2 GiB of RAM the initrd stays below initrd_addr_max (0x7fffffff). */
+static void test_vmlinux_initrd_addr_max(void)
+{
+    Vmlinux k;
+    make_vmlinux(&k);
+    const char *kernel = write_vmlinux("vmlinux-big-ram", &k);
+    const char *initrd = make_pattern_file("initrd-vm2", 5000, 0x11);
+    Options o = options(kernel, initrd, "x");
+    TestGuest g;
+    guest_init(&g, 0xa0000000ull);   /* 2.5 GiB, touched only where the loader writes */
+    X86State s;
+    Loader *l = load_ok(&o, &g, &s);
+    check_linux_loader_fields(&g, "x", 0x7ffff000 - 0x1000, 5000);
+    loader_free(l);
+    guest_destroy(&g);
+}
+
+typedef void (*VmlinuxMutation)(Vmlinux *k);
+
+static void vm_truncated_segment(Vmlinux *k) { vm_phdr(k, 1)->p_filesz = 0x200; }
+static void vm_offset_wraps(Vmlinux *k) { vm_phdr(k, 1)->p_offset = UINT64_MAX - 0x10; }
+static void vm_filesz_over_memsz(Vmlinux *k) { vm_phdr(k, 0)->p_memsz = 0x500; }
+static void vm_overlap(Vmlinux *k) { vm_phdr(k, 1)->p_paddr = VM_TEXT + 0x5ff; }
+static void vm_past_ram(Vmlinux *k) { vm_phdr(k, 1)->p_paddr = RAM_SIZE - 0x1000; }
+static void vm_in_hole(Vmlinux *k) { vm_phdr(k, 1)->p_paddr = 0xfee00000; }
+static void vm_low(Vmlinux *k) { vm_phdr(k, 1)->p_paddr = 0x8000; }
+static void vm_wraps(Vmlinux *k) { vm_phdr(k, 1)->p_paddr = UINT64_MAX - 0x1000; }
+static void vm_above_4g(Vmlinux *k) { vm_phdr(k, 1)->p_paddr = 0x100000000ull; }
+static void vm_phdrs_outside(Vmlinux *k) { vm_ehdr(k)->e_phoff = sizeof(k->file) - 0x40; }
+static void vm_phnum_zero(Vmlinux *k) { vm_ehdr(k)->e_phnum = 0; }
+static void vm_phentsize(Vmlinux *k) { vm_ehdr(k)->e_phentsize = 32; }
+static void vm_no_load(Vmlinux *k) { vm_phdr(k, 0)->p_type = vm_phdr(k, 1)->p_type = PT_NOTE; }
+static void vm_entry_outside(Vmlinux *k) { vm_ehdr(k)->e_entry = VM_TEXT + 0x600; }
+static void vm_entry_in_bss(Vmlinux *k) { vm_ehdr(k)->e_entry = VM_VIRT(VM_DATA) + 0x200; }
+static void vm_dyn(Vmlinux *k) { vm_ehdr(k)->e_type = ET_DYN; }
+static void vm_em_386(Vmlinux *k) { vm_ehdr(k)->e_machine = EM_386; }
+static void vm_big_endian(Vmlinux *k) { k->file[EI_DATA] = ELFDATA2MSB; }
+
+static void test_vmlinux_errors(void)
+{
+    static const struct {
+        const char *name;
+        VmlinuxMutation mutate;
+        const char *expected;
+    } cases[] = {
+        { "vm-trunc-seg", vm_truncated_segment,
+          "ELF segment 1 [0x1600, +0x200) is outside the file (5888 bytes)" },
+        { "vm-offset-wrap", vm_offset_wraps, "ELF segment 1 [0xffffffffffffffef, +0x100) is "
+          "outside the file" },
+        { "vm-filesz", vm_filesz_over_memsz, "ELF segment 0 has filesz 0x600 > memsz 0x500" },
+        { "vm-overlap", vm_overlap, "ELF segment 1 [0x10005ff, +0x3000) overlaps an earlier one "
+          "at [0x1000000, +0x600)" },
+        { "vm-past-ram", vm_past_ram, "ELF segment 1 [0x3fff000, +0x3000) is not in guest RAM, "
+          "which ends at 0x4000000 below 4 GiB; use a larger -m" },
+        { "vm-hole", vm_in_hole, "ELF segment 1 [0xfee00000, +0x3000) is not in guest RAM" },
+        { "vm-low", vm_low, "ELF segment 1 at 0x8000 is below 1 MiB" },
+        { "vm-wrap", vm_wraps, "ELF segment 1 [0xffffffffffffefff, +0x3000) is not in guest RAM" },
+        { "vm-4g", vm_above_4g, "ELF segment 1 [0x100000000, +0x3000) is not in guest RAM" },
+        { "vm-phoff", vm_phdrs_outside, "ELF program headers are missing or outside the file" },
+        { "vm-phnum", vm_phnum_zero, "ELF program headers are missing or outside the file" },
+        { "vm-phentsize", vm_phentsize, "ELF program headers are missing or outside the file" },
+        { "vm-noload", vm_no_load, "ELF has no loadable segment" },
+        { "vm-entry", vm_entry_outside, "ELF entry point 0x1000600 is not in a loaded segment" },
+        { "vm-entry-bss", vm_entry_in_bss, "ELF entry point 0xffffffff81200200 is not in a "
+          "loaded segment" },
+        { "vm-dyn", vm_dyn, "x86-64 ELF of type 3 is not an executable vmlinux (ET_EXEC)" },
+        { "vm-386", vm_em_386, "not a bzImage, multiboot kernel or x86-64 vmlinux (an ELF64 for "
+          "another machine or byte order)" },
+        { "vm-msb", vm_big_endian, "not a bzImage, multiboot kernel or x86-64 vmlinux (an ELF64 "
+          "for another machine or byte order)" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        Vmlinux k;
+        make_vmlinux(&k);
+        cases[i].mutate(&k);
+        Options o = options(write_vmlinux(cases[i].name, &k), NULL, NULL);
+        open_fails(&o, RAM_SIZE, cases[i].expected);
+    }
+
+    /* The file ends inside the ELF header, or inside a segment. */
+    Vmlinux k;
+    make_vmlinux(&k);
+    Options o = options(write_tmp("vm-short-header", k.file, 40), NULL, NULL);
+    open_fails(&o, RAM_SIZE, "truncated ELF header (40 bytes)");
+    o = options(write_tmp("vm-short-file", k.file, 0x1650), NULL, NULL);
+    open_fails(&o, RAM_SIZE, "ELF segment 1 [0x1600, +0x100) is outside the file (5712 bytes)");
+
+    /* More PT_LOAD entries than the loader keeps (each a page of its own). */
+    static _Alignas(8) uint8_t many[0x4000];
+    memset(many, 0, sizeof(many));
+    memcpy(many, k.file, sizeof(Elf64_Ehdr));
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)many;
+    eh->e_phnum = 40;
+    for (int i = 0; i < 40; i++) {
+        Elf64_Phdr *ph = (Elf64_Phdr *)(many + VM_PHOFF + i * sizeof(Elf64_Phdr));
+        *ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0x1000, .p_paddr = VM_TEXT + 0x1000 * i,
+                            .p_filesz = 0x100, .p_memsz = 0x1000 };
+    }
+    o = options(write_tmp("vm-many", many, sizeof(many)), NULL, NULL);
+    open_fails(&o, RAM_SIZE, "more than 32 loadable ELF segments");
+
+    /* Command line past x86's COMMAND_LINE_SIZE; 2047 bytes is fine. */
+    const char *kernel = write_vmlinux("vm-ok", &k);
+    char cmdline[2049];
+    memset(cmdline, 'c', 2048);
+    cmdline[2048] = '\0';
+    o = options(kernel, NULL, cmdline);
+    open_fails(&o, RAM_SIZE, "command line is 2048 bytes, the kernel accepts at most 2047");
+    cmdline[2047] = '\0';
+    o = options(kernel, NULL, cmdline);
+    char err[256];
+    Loader *l = loader_open(&o, RAM_SIZE, 0, err, sizeof(err));
+    g_assert_nonnull(l);
+    loader_free(l);
+
+    /* The initrd must sit above the kernel's end (the data's bss ends at 0x3f83000 here). */
+    make_vmlinux(&k);
+    vm_phdr(&k, 1)->p_paddr = 0x3f80000;
+    const char *high = write_vmlinux("vm-high", &k);
+    const char *small = make_pattern_file("initrd-vm-small", 0x80000, 3);
+    o = options(high, small, NULL);
+    open_fails(&o, RAM_SIZE, "does not fit in guest RAM between the kernel (ends at 0x3f83000) "
+               "and 0x4000000");
+    const char *tiny = make_pattern_file("initrd-vm-tiny", 0x7d000, 3);
+    o = options(high, tiny, NULL);
+    l = loader_open(&o, RAM_SIZE, 0, err, sizeof(err));
+    g_assert_nonnull(l);
+    loader_free(l);
+}
+
+/* Planned for 64 MiB, installed into 16 MiB: an error line, no write past RAM. */
+static void test_vmlinux_install_smaller_ram(void)
+{
+    Vmlinux k;
+    make_vmlinux(&k);
+    Options o = options(write_vmlinux("vm-shrink", &k), NULL, NULL);
+    char err[256] = "";
+    Loader *l = loader_open(&o, RAM_SIZE, 0, err, sizeof(err));
+    g_assert_nonnull(l);
+    TestGuest g;
+    guest_init(&g, 16 * MiB);
+    X86State s;
+    g_assert_cmpint(loader_install(l, &g.mem, g.e820, g.nr_e820, &s, err, sizeof(err)), ==, -1);
+    g_assert_nonnull(strstr(err, "vmlinux segment at [0x1000000, 0x1000600) is not in guest RAM"));
+    loader_free(l);
+    guest_destroy(&g);
+}
+
 /* ---- robustness: mangled headers never crash, and a failure always says why ---- */
 
 static uint32_t lcg_next(uint32_t *state)
@@ -930,6 +1236,12 @@ static void test_mangled_images(void)
     make_aout(file, sizeof(file), 0x40, 0x400000, 0x401800, 0x404000, 0x400100);
     check_mix("multiboot a.out", try_mangled(file, sizeof(file), 0x60, &seed, &g, 1500), 1500);
 
+    /* The ELF header and the program headers of a vmlinux. */
+    Vmlinux v;
+    make_vmlinux(&v);
+    size_t headers = VM_PHOFF + VM_PHNUM * sizeof(Elf64_Phdr);
+    check_mix("vmlinux", try_mangled(v.file, sizeof(v.file), headers, &seed, &g, 1500), 1500);
+
     guest_destroy(&g);
 }
 
@@ -983,6 +1295,11 @@ int main(int argc, char **argv)
     g_test_add_func("/loader/linux/reinstall", test_linux_reinstall);
     g_test_add_func("/loader/linux/errors", test_linux_errors);
     g_test_add_func("/loader/linux/install-smaller-ram", test_install_smaller_ram);
+    g_test_add_func("/loader/vmlinux/boot", test_vmlinux_boot);
+    g_test_add_func("/loader/vmlinux/virtual-entry", test_vmlinux_virtual_entry);
+    g_test_add_func("/loader/vmlinux/initrd-addr-max", test_vmlinux_initrd_addr_max);
+    g_test_add_func("/loader/vmlinux/errors", test_vmlinux_errors);
+    g_test_add_func("/loader/vmlinux/install-smaller-ram", test_vmlinux_install_smaller_ram);
     g_test_add_func("/loader/not-a-kernel", test_not_a_kernel);
     g_test_add_func("/loader/multiboot/elf", test_multiboot_elf);
     g_test_add_func("/loader/multiboot/aout", test_multiboot_aout);
