@@ -8,11 +8,14 @@
 #include <string.h>
 
 #include "hw/isa_debug_exit.h"
+#include "hw/pc_testdev.h"
 
 /* Adding a device is one line here. */
 static const DeviceInfo device_table[] = {
     { "isa-debug-exit", "ISA", "exit with status (value << 1) | 1 on a port write",
       isa_debug_exit_create },
+    { "pc-testdev", "ISA", "PC Testdev: scratch ports, page flush, ISA IRQ lines, scratch MMIO",
+      pc_testdev_create },
 };
 
 #define NR_DEVICES (sizeof(device_table) / sizeof(device_table[0]))
