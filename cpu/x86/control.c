@@ -55,6 +55,11 @@ static void op_jmp(X86Cpu *cpu, const X86Insn *insn)
     branch_to(cpu, branch_operand(cpu, insn));
 }
 
+static uint64_t stack_mask(const X86Cpu *cpu)
+{
+    return x86_size_mask(cpu->stack_bits / 8);
+}
+
 /*
  * CALL near (E8, FF /2): the target is read and checked first, then the
  * return address pushed at the operand size (a push that faults stores
@@ -63,14 +68,18 @@ static void op_jmp(X86Cpu *cpu, const X86Insn *insn)
 static void op_call(X86Cpu *cpu, const X86Insn *insn)
 {
     uint64_t target = branch_operand(cpu, insn);
+    if (cpu->vendor_amd) {
+        /*
+         * AMD checks the return address's slot (#SS, #PF, #AC) before the
+         * target (#GP): CALL r12 to a non-canonical address with RSP 0xe993
+         * and AC set gives #AC on an EPYC (found by tandem-difftest).
+         */
+        uint64_t mask = stack_mask(cpu);
+        x86_probe_write(cpu, SEG_SS, (cpu->s.regs[R_ESP] - insn->opsize) & mask, insn->opsize);
+    }
     check_target(cpu, target);
     x86_push(cpu, cpu->next_rip, insn->opsize);
     cpu->next_rip = target;
-}
-
-static uint64_t stack_mask(const X86Cpu *cpu)
-{
-    return x86_size_mask(cpu->stack_bits / 8);
 }
 
 /*

@@ -195,7 +195,14 @@ static void op_movsxd(X86Cpu *cpu, const X86Insn *insn)
     unsigned src_size = size < 4 ? size : 4;
     uint64_t v;
     if (x86_insn_is_mem(insn)) {
-        v = x86_read(cpu, insn->seg, x86_insn_ea(cpu, insn), src_size);
+        /*
+         * AMD reads the whole doubleword even for MOVSXD r16 (AMD APM vol. 3
+         * MOVSXD: the source is always 32 bits): #AC and #PF follow a 4-byte
+         * access there (found by tandem-difftest: 66 63 /r at a 2-aligned
+         * address gives #AC on an EPYC).  The low word is what is kept.
+         */
+        unsigned access = cpu->vendor_amd ? 4 : src_size;
+        v = x86_read(cpu, insn->seg, x86_insn_ea(cpu, insn), access) & x86_size_mask(src_size);
     } else {
         v = x86_reg_get(cpu, insn->rm, src_size, x86_insn_rex(insn));
     }
@@ -311,10 +318,24 @@ static void cmpxchg16b(X86Cpu *cpu, int seg, uint64_t ea)
     if (!cpuid_bit(cpu, 1, 0, CPUID_ECX, CPUID_1_ECX_CX16)) {
         x86_raise_ud(cpu);
     }
-    uint64_t la = x86_linear(cpu, seg, ea, 16, MMU_WRITE);
+    /*
+     * Segment and canonical checks (#SS/#GP), then alignment (#GP), then what
+     * a 16-byte access adds (the end of the operand; #AC cannot be left).
+     */
+    if (cpu->vendor_amd && cpu->mode64 &&
+        ((ea + (seg >= SEG_FS ? cpu->s.segs[seg].base : 0)) & 15)) {
+        /*
+         * AMD: the alignment first, so a misaligned non-canonical SS operand
+         * is #GP(0), not #SS(0) (cmpxchg16b [rbp], natively on an EPYC).
+         * Found by tandem-difftest.
+         */
+        x86_raise_gp0(cpu);
+    }
+    uint64_t la = x86_linear(cpu, seg, ea, 1, MMU_WRITE);
     if (la & 15) {
         x86_raise_gp0(cpu);
     }
+    x86_linear(cpu, seg, ea, 16, MMU_WRITE);
     uint64_t lo = cpu->s.regs[R_EAX], hi = cpu->s.regs[R_EDX];
     uint64_t old_lo = lo, old_hi = hi;
     void *p = rmw_prepare(cpu, seg, ea, 16);
@@ -590,8 +611,8 @@ static void op_popf(X86Cpu *cpu, const X86Insn *insn)
  * nesting-1 frame pointers from the old frame (SS:[rBP - size*i], at the
  * stack's address size), push FrameTemp (rSP after the first push), then
  * rBP <- FrameTemp at the operand size and rSP drops by imm16 at the stack
- * size.  The copies are read and every slot probed before the first store,
- * and the final stack pointer is checked against SS.
+ * size.  The copies are read and every slot probed before the first store
+ * (for the faults), and the final stack pointer is checked against SS.
  */
 static void op_enter(X86Cpu *cpu, const X86Insn *insn)
 {
@@ -600,10 +621,17 @@ static void op_enter(X86Cpu *cpu, const X86Insn *insn)
     unsigned level = insn->imm2 & 31;
     uint64_t smask = stack_mask(cpu);
     uint64_t bp = cpu->s.regs[R_EBP];
-    uint64_t copies[32];
 
+    if (cpu->vendor_amd) {
+        /*
+         * AMD pushes RBP before it reads the frame pointers to copy, so the
+         * push's #AC/#PF comes first (ENTER 8,2 with RSP 0xe6c3, AC set and
+         * RBP 0 gives #AC on an EPYC; found by tandem-difftest).
+         */
+        x86_probe_write(cpu, SEG_SS, stack_offset(cpu, -(int64_t)size), size);
+    }
     for (unsigned i = 1; i < level; i++) {
-        copies[i] = x86_read(cpu, SEG_SS, (bp - (uint64_t)size * i) & smask, size);
+        (void)x86_read(cpu, SEG_SS, (bp - (uint64_t)size * i) & smask, size);
     }
     unsigned slots = level > 0 ? level + 1 : 1;
     for (unsigned i = 1; i <= slots; i++) {
@@ -613,10 +641,27 @@ static void op_enter(X86Cpu *cpu, const X86Insn *insn)
     uint64_t frame_temp = (cpu->s.regs[R_ESP] & ~smask) | frame_sp;
     uint64_t new_sp = (frame_sp - (uint64_t)size * (slots - 1) - alloc) & smask;
     x86_linear(cpu, SEG_SS, new_sp, 1, MMU_WRITE);   /* #SS if outside the segment */
+    if (cpu->vendor_amd) {
+        /*
+         * AMD also write-checks the new top of stack: ENTER 0x160,0 with RSP
+         * 0xe158 above an unmapped page faults with CR2 = the new RSP (0xdff0)
+         * on an EPYC, while ENTER 0x130,0 (new RSP 0xe000, mapped) does not
+         * (found by tandem-difftest).
+         */
+        x86_probe_write(cpu, SEG_SS, new_sp, size);
+    }
 
+    /*
+     * The stores in the SDM's order, each copy read again just before its
+     * push: a copy's source may overlap the slots already pushed (RBP a few
+     * bytes above RSP), and then it is the pushed bytes that are copied
+     * (ENTER 0x1e8,3 with RSP 0xe408 and RBP 0xe415 on an EPYC; found by
+     * tandem-difftest).  The first reads above found the faults.
+     */
     x86_write(cpu, SEG_SS, frame_sp, bp, size);
     for (unsigned i = 1; i < level; i++) {
-        x86_write(cpu, SEG_SS, (frame_sp - (uint64_t)size * i) & smask, copies[i], size);
+        uint64_t v = x86_read(cpu, SEG_SS, (bp - (uint64_t)size * i) & smask, size);
+        x86_write(cpu, SEG_SS, (frame_sp - (uint64_t)size * i) & smask, v, size);
     }
     if (level > 0) {
         x86_write(cpu, SEG_SS, (frame_sp - (uint64_t)size * level) & smask, frame_temp, size);

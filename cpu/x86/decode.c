@@ -682,6 +682,18 @@ int x86_decode(const uint8_t *bytes, size_t avail, X86DecodeMode mode, X86Insn *
         return X86_DECODE_UD;
     }
     insn.seg = px.seg != NO_SEG ? px.seg : default_segment(&insn);
+    if (mode == X86_MODE_64 && insn.seg != SEG_FS && insn.seg != SEG_GS) {
+        /*
+         * SDM vol. 1 3.3.7.1, AMD APM vol. 3 1.2.4: in 64-bit mode the ES,
+         * CS, SS and DS overrides are ignored, so the base register alone
+         * makes an access a stack access (#SS, not #GP, for a non-canonical
+         * address).  Natively on an EPYC: mov rcx, ds:[rbp] and [rbp+rbx]
+         * give #SS, mov rcx, ss:[rsi] and ss:[rbx+rbp] #GP (found by
+         * tandem-difftest; kvm's instruction emulator, which the nested
+         * host here runs on a #GP, honours the SS override and says #SS).
+         */
+        insn.seg = default_segment(&insn);
+    }
     insn.prefix = prefix_bits(&px, row);
     insn.len = c.pos;
     *out = insn;

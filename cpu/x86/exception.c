@@ -46,6 +46,30 @@ static bool has_error_code(int vector)
     }
 }
 
+/* Fault-class exceptions (SDM vol. 3A 6.5, table 6-1); #DB is a fault only for instruction breakpoints. */
+static bool is_fault(int vector)
+{
+    switch (vector) {
+    case X86_EXC_DE: case X86_EXC_BR: case X86_EXC_UD: case X86_EXC_NM: case X86_EXC_TS:
+    case X86_EXC_NP: case X86_EXC_SS: case X86_EXC_GP: case X86_EXC_PF: case X86_EXC_MF:
+    case X86_EXC_AC: case X86_EXC_XM: case X86_EXC_VE: case 21:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * The RFLAGS image an event pushes.  SDM vol. 3A 17.3.1.1: "for any
+ * fault-class exception except a debug exception generated in response to
+ * an instruction breakpoint, the value pushed for RF is 1", so that IRET
+ * back to the faulting instruction does not break on it again.
+ */
+static uint64_t pushed_rflags(const X86Cpu *cpu, int vector, bool soft)
+{
+    return !soft && is_fault(vector) ? cpu->s.rflags | X86_FLAG_RF : cpu->s.rflags;
+}
+
 static _Noreturn void stop_cpu(X86Cpu *cpu, const char *what, int vector)
 {
     snprintf(cpu->error, sizeof(cpu->error), "%s (vector %d at rip 0x%llx)", what, vector,
@@ -187,7 +211,7 @@ static void deliver_long(X86Cpu *cpu, int vector, uint32_t error_code, bool soft
     int n = 0;
     frame[n++] = old_ss;
     frame[n++] = old_rsp;
-    frame[n++] = s->rflags;
+    frame[n++] = pushed_rflags(cpu, vector, soft);
     frame[n++] = s->segs[SEG_CS].selector;
     frame[n++] = soft ? cpu->next_rip : s->rip;
     if (error_code != X86_NO_ERROR_CODE) {
@@ -282,7 +306,7 @@ static void deliver_protected(X86Cpu *cpu, int vector, uint32_t error_code, bool
         push_on(cpu, &ss, &esp, s->segs[SEG_SS].selector, size, idx);
         push_on(cpu, &ss, &esp, s->regs[R_ESP], size, idx);
     }
-    push_on(cpu, &ss, &esp, s->rflags, size, idx);
+    push_on(cpu, &ss, &esp, pushed_rflags(cpu, vector, soft), size, idx);
     push_on(cpu, &ss, &esp, s->segs[SEG_CS].selector, size, idx);
     push_on(cpu, &ss, &esp, soft ? cpu->next_rip : s->rip, size, idx);
     if (error_code != X86_NO_ERROR_CODE) {

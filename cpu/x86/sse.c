@@ -135,6 +135,15 @@ void sse_check(X86Cpu *cpu, const X86Insn *insn, SseFeature f)
 static void check_alignment(X86Cpu *cpu, const X86Insn *insn, uint64_t ea, unsigned len,
                             MmuAccess kind)
 {
+    if (cpu->vendor_amd && cpu->mode64 &&
+        ((ea + (insn->seg >= SEG_FS ? cpu->s.segs[insn->seg].base : 0)) & 15)) {
+        /*
+         * AMD checks the alignment before the address is canonical: movaps
+         * xmm2, [rbp+0x17] with a non-canonical rbp is #GP(0), not #SS(0),
+         * natively on an EPYC (aligned, it is #SS).  Found by tandem-difftest.
+         */
+        x86_raise_gp0(cpu);
+    }
     uint64_t la = x86_linear(cpu, insn->seg, ea, len, kind);
     if (la & 15) {
         x86_raise_gp0(cpu);
@@ -411,6 +420,18 @@ static void masked_store(X86Cpu *cpu, const X86Insn *insn, const X86Xmm *data,
 {
     uint64_t base = cpu->s.regs[R_EDI] & x86_size_mask(insn->addrsize);
     uint64_t amask = x86_size_mask(insn->addrsize);
+    if (cpu->vendor_amd) {
+        /*
+         * AMD checks the whole operand whatever the mask, as 8-byte stores:
+         * #AC unless rDI is 8-aligned, #PF with CR2 = rDI even when byte 0 is
+         * not selected or no byte is, and for MASKMOVDQU the same for the
+         * upper half (found by tandem-difftest on an EPYC: rDI 0x4cb8
+         * unmapped gives #PF, 0x5b #AC, 0xcffb #PF with CR2 0xd000).
+         */
+        for (unsigned half = 0; half < n; half += 8) {
+            x86_probe_write(cpu, insn->seg, (base + half) & amask, 8);
+        }
+    }
     /* Probe every selected byte before the first store, so a fault leaves memory as it was. */
     for (unsigned i = 0; i < n; i++) {
         if (mask->b[i] & 0x80) {
@@ -429,6 +450,10 @@ static void op_maskmovq(X86Cpu *cpu, const X86Insn *insn)
     sse_check(cpu, insn, SSE_FEAT_SSE);
     X86Xmm data = { .q = { mmx_get(cpu, insn->reg) } };
     X86Xmm mask = { .q = { mmx_get(cpu, insn->rm) } };
+    if (cpu->vendor_amd) {
+        /* AMD makes the x87-to-MMX switch (TOP 0, all tags valid) even if the store faults */
+        mmx_enter(cpu);
+    }
     masked_store(cpu, insn, &data, &mask, 8);
     mmx_enter(cpu);
 }

@@ -478,6 +478,57 @@ static void op_fp_round(X86Cpu *cpu, const X86Insn *insn)
 
 /* ---- DPPS/DPPD (SSE4.1) ---- */
 
+/*
+ * One step of a dot product: n multiplies or adds a[i] OP b[i] (those not
+ * `on` give +0.0 and raise nothing), each rounded by the host's scalar
+ * instruction.  The step's exceptions are those of a packed instruction
+ * (pre-computation ones first); an unmasked one raises #XM with the flags
+ * of the steps before (`acc`) and of this one.
+ */
+static void dp_step(X86Cpu *cpu, SseLaneOp op, unsigned width, const uint64_t *a,
+                    const uint64_t *b, uint64_t *r, unsigned n, unsigned on, uint32_t *acc)
+{
+    uint32_t unmasked = ~(cpu->s.fpu.mxcsr >> MXCSR_MASK_SHIFT) & MXCSR_FLAGS;
+    uint32_t flags = 0;
+    for (unsigned i = 0; i < n; i++) {
+        r[i] = 0;
+        if (on & (1u << i)) {
+            X86Xmm d = { .q = { a[i] } }, s = { .q = { b[i] } };
+            flags |= sse_fp_host(cpu, sse_stub(scalar_stub(op, width)), &d, &s);
+            r[i] = width == 4 ? d.d[0] : d.q[0];
+        }
+    }
+    uint32_t pre = flags & MXCSR_PRE, post = flags & MXCSR_POST;
+    if (pre & unmasked) {
+        cpu->s.fpu.mxcsr |= *acc | pre;
+        sse_raise_simd_fp(cpu);
+    }
+    if (unmasked & (MXCSR_OE | MXCSR_UE)) {
+        post = 0;
+        for (unsigned i = 0; i < n; i++) {
+            if (on & (1u << i)) {
+                Lane l = { .op = op, .width = width, .a = a[i], .b = b[i] };
+                post |= lane_post_flags(cpu, &l);
+            }
+        }
+    }
+    if (post & unmasked) {
+        cpu->s.fpu.mxcsr |= *acc | pre | post;
+        sse_raise_simd_fp(cpu);
+    }
+    *acc |= pre | post;
+}
+
+/*
+ * SDM vol. 2 DPPS/DPPD: the products (imm8[7:4] selects them, the others
+ * are +0.0) are rounded, then added in pairs, each sum rounded, and
+ * "exceptions are determined separately for each add and multiply
+ * operation": an unmasked exception in one step leaves the later steps
+ * undone, so their flags are not set (the host's masked whole-instruction
+ * run sets them), and an exact tiny product (no masked flag) still raises
+ * an unmasked underflow.  The steps decide the exceptions; without one, the
+ * host's DPPS gives the result and flags.
+ */
 static void op_fp_dp(X86Cpu *cpu, const X86Insn *insn)
 {
     sse_check(cpu, insn, SSE_FEAT_SSE41);
@@ -486,10 +537,27 @@ static void op_fp_dp(X86Cpu *cpu, const X86Insn *insn)
     sse_read(cpu, insn, 1, &s, 16, true);
     X86Xmm *dst = sse_xmm(cpu, insn->reg);
     X86Xmm d = *dst;
+    uint8_t imm = sse_imm8(insn);
+    uint32_t unmasked = ~(cpu->s.fpu.mxcsr >> MXCSR_MASK_SHIFT) & MXCSR_FLAGS;
+    if (unmasked) {
+        uint64_t a[4], b[4], t1[4], t2[2], t3[1];
+        uint32_t acc = 0;
+        if (insn->op == X86_OP_DPPS) {
+            for (unsigned i = 0; i < 4; i++) {
+                a[i] = d.d[i];
+                b[i] = s.d[i];
+            }
+            dp_step(cpu, SSE_LANE_MUL, 4, a, b, t1, 4, imm >> 4, &acc);
+            const uint64_t lo[2] = { t1[0], t1[2] }, hi[2] = { t1[1], t1[3] };
+            dp_step(cpu, SSE_LANE_ADD, 4, lo, hi, t2, 2, 3, &acc);
+            dp_step(cpu, SSE_LANE_ADD, 4, &t2[0], &t2[1], t3, 1, 1, &acc);
+        } else {
+            dp_step(cpu, SSE_LANE_MUL, 8, d.q, s.q, t1, 2, (imm >> 4) & 3, &acc);
+            dp_step(cpu, SSE_LANE_ADD, 8, &t1[0], &t1[1], t3, 1, 1, &acc);
+        }
+    }
     const uint8_t *table = insn->op == X86_OP_DPPS ? sse_stubs_dpps : sse_stubs_dppd;
-    uint32_t flags = sse_fp_host(cpu, table + sse_imm8(insn) * SSE_STUB_SIZE, &d, &s);
-    /* The sums' intermediate roundings are the host's; their unmasked OE/UE are taken as flagged. */
-    sse_fp_finish(cpu, flags, (SsePost){ 0 }, dst, &s);
+    cpu->s.fpu.mxcsr |= sse_fp_host(cpu, table + imm * SSE_STUB_SIZE, &d, &s);
     *dst = d;
 }
 

@@ -105,8 +105,15 @@ static void movs_one(X86Cpu *cpu, const X86Insn *insn, const StringOp *op)
 static void cmps_one(X86Cpu *cpu, const X86Insn *insn, const StringOp *op)
 {
     (void)insn;
-    uint64_t a = load_source(cpu, op);
-    uint64_t b = load_destination(cpu, op);
+    uint64_t a, b;
+    if (cpu->vendor_amd) {
+        /* AMD reads ES:[rDI] first: with both unmapped, #PF names rDI (found by tandem-difftest) */
+        b = load_destination(cpu, op);
+        a = load_source(cpu, op);
+    } else {
+        a = load_source(cpu, op);
+        b = load_destination(cpu, op);
+    }
     hostalu_binary(HOSTALU_CMP, op->size, a, b, &cpu->s.rflags);
     index_advance(cpu, R_ESI, op);
     index_advance(cpu, R_EDI, op);

@@ -190,6 +190,19 @@ static uint64_t xsave_area(X86Cpu *cpu, const X86Insn *insn, MmuAccess kind)
         x86_raise(cpu, X86_EXC_NM, X86_NO_ERROR_CODE);
     }
     uint64_t ea = x86_insn_ea(cpu, insn);
+    if (cpu->vendor_amd && cpu->mode64 && insn->seg == SEG_SS) {
+        /*
+         * AMD raises #GP(0), not #SS(0), for a non-canonical SS-relative
+         * XSAVE area (xrstor64/xsave64 [rbp] with a non-canonical rbp on an
+         * EPYC, natively; FXSAVE/FXRSTOR give #SS there).  Found by
+         * tandem-difftest.
+         */
+        uint64_t end = ea + XSAVE_AREA_SIZE - 1;
+        if ((uint64_t)((int64_t)(ea << 16) >> 16) != ea ||
+            (uint64_t)((int64_t)(end << 16) >> 16) != end) {
+            x86_raise_gp0(cpu);
+        }
+    }
     uint64_t la = x86_linear(cpu, insn->seg, ea, XSAVE_AREA_SIZE, kind);
     if (la & 63) {
         x86_raise_gp0(cpu);

@@ -594,6 +594,10 @@ static void test_enter_leave(void)
         }
         c.regs[R_ESP] = FIXTURE_STACK - 0x400 - 2 * dc_below(128);
         c.regs[R_EBP] = FIXTURE_STACK - 0x100 - 2 * dc_below(64);
+        if (dc_below(4) == 0) {
+            /* the frame just above: the copies read what ENTER pushed (found by tandem-difftest) */
+            c.regs[R_EBP] = c.regs[R_ESP] + dc_below(0x20);
+        }
         dc_random_data(data, sizeof(data));
         bool word = dc_below(4) == 0;
         unsigned level = dc_below(3) ? dc_below(4) : dc_below(40);   /* taken mod 32 */
@@ -703,9 +707,52 @@ static void test_faults(void)
     dc_finish("faults", cases, failures);
 }
 
+/*
+ * A GS-relative access whose offset crosses into non-canonical space while
+ * the linear address (base added) stays canonical: AMD checks the offset
+ * too and raises #GP (native on an EPYC: mov ax, gs:[0x7fffffffffff] with
+ * GS base 0xfffffffffffff000); the linear check alone finds the unmapped
+ * page (#PF).  Found by tandem-difftest.
+ */
+static void test_gs_offset_canonical(void)
+{
+    static const uint8_t code[] = { 0x65, 0x66, 0x8b, 0x07 };   /* mov ax, gs:[rdi] */
+    for (int amd = 0; amd < 2; amd++) {
+        for (int crossing = 0; crossing < 2; crossing++) {
+            Fixture *f = fixture_new(FIXTURE_LONG64, 3);
+            fixture_code(f, code, sizeof(code));
+            f->cpu.vendor_amd = amd;
+            f->cpu.s.segs[SEG_GS].base = 0xfffffffffffff000ull;
+            f->cpu.s.regs[R_EDI] = crossing ? 0x7fffffffffffull : 0x7ffffffffffeull;
+            int v = fixture_run(f);
+            g_assert_cmpint(v, ==, amd && crossing ? X86_EXC_GP : X86_EXC_PF);
+            fixture_free(f);
+        }
+    }
+}
+
+/* CMPXCHG16B [rbp], rbp misaligned and non-canonical: AMD #GP (alignment first), else #SS. */
+static void test_cmpxchg16b_noncanonical(void)
+{
+    static const uint8_t code[] = { 0x48, 0x0f, 0xc7, 0x4d, 0x00 };   /* cmpxchg16b [rbp] */
+    for (int amd = 0; amd < 2; amd++) {
+        for (int misaligned = 0; misaligned < 2; misaligned++) {
+            Fixture *f = fixture_new(FIXTURE_LONG64, 3);
+            fixture_code(f, code, sizeof(code));
+            f->cpu.cpuid = dc_soft_cpuid();
+            f->cpu.vendor_amd = amd;
+            f->cpu.s.regs[R_EBP] = 0xb5a3d69989637e10ull + (misaligned ? 0xd : 0);
+            g_assert_cmpint(fixture_run(f), ==, amd && misaligned ? X86_EXC_GP : X86_EXC_SS);
+            fixture_free(f);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/data/cmpxchg16b-noncanonical", test_cmpxchg16b_noncanonical);
+    g_test_add_func("/data/gs-offset-canonical", test_gs_offset_canonical);
     g_test_add_data_func("/data/rm-forms/64", GINT_TO_POINTER(DC_64), test_rm_forms);
     g_test_add_data_func("/data/rm-forms/32", GINT_TO_POINTER(DC_32), test_rm_forms);
     g_test_add_func("/data/movsxd", test_movsxd);

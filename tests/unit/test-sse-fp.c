@@ -142,6 +142,45 @@ static void test_mxcsr_modes(void)
     g_assert_cmpint(failures, ==, 0);
 }
 
+/*
+ * DPPS/DPPD with random exception masks: a dot product is several
+ * multiplies and adds, each rounded and each with its own exceptions, so an
+ * unmasked exception in one step stops the rest (found by tandem-difftest:
+ * the flags of a whole-instruction run were reported instead).
+ */
+static void test_dp_exceptions(void)
+{
+    static const OpTest ops[] = {
+        ROW("dpps", ENC3A(0x66, 0x40), VAL_F32, F_REG, 1, K_XMM, K_XMM, 1, 0, 19),
+        ROW("dppd", ENC3A(0x66, 0x41), VAL_F64, F_REG, 1, K_XMM, K_XMM, 1, 0, 19),
+    };
+    static SimdState st;
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        if (!host_has_ecx1(19)) {
+            g_test_message("%s: the host lacks it, skipped", ops[i].name);
+            continue;
+        }
+        for (unsigned rep = 0; rep < scaled(4000); rep++) {
+            simd_state_random(&st, ops[i].vc, false);
+            uint32_t mx = (uint32_t)(rnd() & (0x6000 | 0x8000 | 0x40)) | 0x1f80;
+            for (unsigned e = 0; e < 6; e++) {
+                if (rnd_below(3) == 0) {
+                    mx &= ~(0x80u << e);
+                }
+            }
+            if (rnd_below(2)) {
+                mx |= (uint32_t)(rnd() & 0x3f);
+            }
+            put32(st.fx + FX_MXCSR, mx);
+            uint8_t code[16];
+            size_t len = emit(code, &ops[i].enc, 1, 2, false, 0, false, (int)rnd_below(256));
+            check_case(ops[i].name, &st, code, len, -1);
+        }
+    }
+    report_totals("DPPS/DPPD exceptions");
+    g_assert_cmpint(failures, ==, 0);
+}
+
 /* Hand-picked edges: exact tiny and overflowing results with UM/OM unmasked, NaN operands. */
 static void test_exception_edges(void)
 {
@@ -274,6 +313,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sse-fp/32-bit", test_32bit);
     g_test_add_func("/sse-fp/mxcsr-modes", test_mxcsr_modes);
     g_test_add_func("/sse-fp/exception-edges", test_exception_edges);
+    g_test_add_func("/sse-fp/dp-exceptions", test_dp_exceptions);
     g_test_add_func("/sse-fp/availability", test_availability);
     return g_test_run();
 }

@@ -327,6 +327,42 @@ static void test_system_rules(void)
     g_assert_cmphex(s.fpu.xmm[8].b[0], ==, 0x99);
 }
 
+/*
+ * A non-canonical SS-relative area: AMD raises #GP(0) for XSAVE and XRSTOR
+ * but #SS(0) for FXSAVE and FXRSTOR (natively on an EPYC: xrstor64 [rbp]
+ * with rbp=0x514c23200000caf0 is trap 13, fxrstor64 [rbp] trap 12); Intel
+ * and tandem's default give #SS.  Found by tandem-difftest.
+ */
+static void test_noncanonical_ss(void)
+{
+    static const struct {
+        uint8_t code[5];
+        int amd, other;
+    } insns[] = {
+        { { 0x48, 0x0f, 0xae, 0x6d, 0x00 }, X86_EXC_GP, X86_EXC_SS },   /* xrstor64 [rbp] */
+        { { 0x48, 0x0f, 0xae, 0x65, 0x00 }, X86_EXC_GP, X86_EXC_SS },   /* xsave64 [rbp] */
+        { { 0x48, 0x0f, 0xae, 0x4d, 0x00 }, X86_EXC_SS, X86_EXC_SS },   /* fxrstor64 [rbp] */
+        { { 0x48, 0x0f, 0xae, 0x45, 0x00 }, X86_EXC_SS, X86_EXC_SS },   /* fxsave64 [rbp] */
+    };
+    for (size_t i = 0; i < sizeof(insns) / sizeof(insns[0]); i++) {
+        for (int amd = 0; amd < 2; amd++) {
+            Fixture *f = fixture_new(FIXTURE_LONG64, 3);
+            fixture_code(f, insns[i].code, sizeof(insns[i].code));
+            X86State s = f->cpu.s;
+            s.cr4 |= X86_CR4_OSXSAVE;
+            s.xcr0 = 3;
+            s.regs[R_EBP] = 0x514c23200000caf0ull;
+            s.regs[R_EAX] = 3;
+            s.regs[R_EDX] = 0;
+            x86_cpu_set_state(&f->cpu, &s);
+            f->cpu.cpuid = test_cpuid();
+            f->cpu.vendor_amd = amd;
+            g_assert_cmpint(fixture_run(f), ==, amd ? insns[i].amd : insns[i].other);
+            fixture_free(f);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -334,5 +370,6 @@ int main(int argc, char **argv)
     g_test_add_func("/xsave/against-host-32", test_against_host_32);
     g_test_add_func("/xsave/init-state", test_init_state);
     g_test_add_func("/xsave/system-rules", test_system_rules);
+    g_test_add_func("/xsave/noncanonical-ss", test_noncanonical_ss);
     return g_test_run();
 }
