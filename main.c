@@ -43,5 +43,6 @@ int main(int argc, char **argv)
     }
     int status = machine_run(m);
     machine_free(m);
+    options_free(&options);
     return status;
 }

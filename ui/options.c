@@ -87,20 +87,28 @@ bool options_parse_size(const char *s, unsigned default_shift, uint64_t *out)
     return true;
 }
 
-/* "kvm,thread=single" -> "kvm"; tandem keeps the name only. */
-static const char *accel_name_only(const char *value)
+/* Keep a string the parser allocated, to be freed by options_free(). */
+static char *own(Options *o, char *s)
 {
-    size_t n = strcspn(value, ",");
-    if (value[n] == '\0') {
-        return value;
+    if (o->nr_owned < (int)(sizeof(o->owned) / sizeof(o->owned[0]))) {
+        o->owned[o->nr_owned++] = s;
     }
-    char *name = strndup(value, n);
-    return name;   /* lives as long as the process, like argv */
+    return s;
+}
+
+void options_free(Options *o)
+{
+    for (int i = 0; i < o->nr_owned; i++) {
+        free(o->owned[i]);
+    }
+    o->nr_owned = 0;
 }
 
 static int opt_accel(Options *o, const char *v, char *err, size_t errlen)
 {
-    o->accel = accel_name_only(v);
+    /* "kvm,thread=single" -> "kvm"; tandem keeps the name only. */
+    size_t n = strcspn(v, ",");
+    o->accel = v[n] == '\0' ? v : own(o, strndup(v, n));
     return 0;
 }
 
@@ -130,7 +138,7 @@ static int opt_machine(Options *o, const char *v, char *err, size_t errlen)
         props = v[n] ? v + n + 1 : "";
     }
     if (options_prop(props, "accel", buf, sizeof(buf))) {
-        o->accel = strdup(buf);
+        o->accel = own(o, strdup(buf));
     }
     return 0;
 }
@@ -227,7 +235,7 @@ static int opt_device(Options *o, const char *v, char *err, size_t errlen)
     }
     size_t n = strcspn(v, ",");
     DeviceOption *d = &o->devices[o->nr_devices++];
-    d->driver = strndup(v, n);
+    d->driver = own(o, strndup(v, n));
     d->props = v[n] ? v + n + 1 : "";
     if (!device_find(d->driver)) {
         snprintf(err, errlen, "-device: unknown device '%s' (try -device help)", d->driver);

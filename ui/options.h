@@ -31,6 +31,8 @@ typedef struct Options {
     const char *log_file;
     DeviceOption devices[OPTIONS_MAX_DEVICES];
     int nr_devices;
+    char *owned[2 * OPTIONS_MAX_DEVICES + 8];   /* strings the parser allocated */
+    int nr_owned;
 } Options;
 
 typedef enum {
@@ -40,6 +42,8 @@ typedef enum {
 } OptionsResult;
 
 OptionsResult options_parse(Options *o, int argc, char **argv, char *err, size_t errlen);
+/* Free what options_parse allocated (the Options itself is the caller's). */
+void options_free(Options *o);
 
 /*
  * Look up `key` in a "k=v,k=v" property string.  Returns true and copies the

@@ -36,7 +36,7 @@ CodeCache *codecache_new(uint64_t ram_pages)
     CodeCache *cc = calloc(1, sizeof(*cc));
     cc->ram_pages = ram_pages;
     cc->bitmap = calloc((ram_pages + 7) / 8, 1);
-    cc->pages = g_hash_table_new(g_int64_hash, g_int64_equal);
+    cc->pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     return cc;
 }
 
@@ -121,12 +121,11 @@ static void hash_unlink(CodeCache *cc, Block *b)
 
 static void drop_page(CodeCache *cc, uint64_t page)
 {
-    gpointer key, value;
-    if (!g_hash_table_lookup_extended(cc->pages, &page, &key, &value)) {
+    Block *value = g_hash_table_lookup(cc->pages, &page);
+    if (!value) {
         return;
     }
-    g_hash_table_remove(cc->pages, &page);
-    g_free(key);
+    g_hash_table_remove(cc->pages, &page);   /* frees the key */
     for (Block *b = value; b;) {
         Block *next = b->page_next;
         hash_unlink(cc, b);

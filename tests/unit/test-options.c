@@ -15,6 +15,7 @@ static OptionsResult parse(Options *o, char *err, size_t errlen, ...)
     }
     va_end(ap);
     err[0] = '\0';
+    options_free(o);   /* what the previous parse of o allocated */
     return options_parse(o, argc, argv, err, errlen);
 }
 
@@ -50,7 +51,7 @@ static void test_props(void)
 
 static void test_qemu_spelling(void)
 {
-    Options o;
+    Options o = { 0 };
     char err[256];
     g_assert_cmpint(parse(&o, err, sizeof(err), "--no-reboot", "-m", "2G", "--smp", "2",
                           "-machine", "accel=kvm", "-nographic", "-kernel", "k", "-append",
@@ -75,11 +76,12 @@ static void test_qemu_spelling(void)
                           NULL), ==, OPTIONS_RUN);
     g_assert_cmpint(o.smp, ==, 4);
     g_assert_cmpstr(o.accel, ==, "tcg");
+    options_free(&o);
 }
 
 static void test_bad_input(void)
 {
-    Options o;
+    Options o = { 0 };
     char err[256];
     g_assert_cmpint(parse(&o, err, sizeof(err), "-m", "0", NULL), ==, OPTIONS_ERROR);
     g_assert_nonnull(strstr(err, "-m"));
@@ -95,6 +97,7 @@ static void test_bad_input(void)
     g_assert_nonnull(strstr(err, "unknown device 'nosuch'"));
     g_assert_cmpint(parse(&o, err, sizeof(err), "disk.img", NULL), ==, OPTIONS_ERROR);
     g_assert_null(strchr(err, '\n'));   /* one line */
+    options_free(&o);
 }
 
 int main(int argc, char **argv)
