@@ -203,11 +203,17 @@ int dt_allowlist_load(DtAllowlist *al, const char *path, char *err, size_t errle
         snprintf(err, errlen, "%s: cannot open allowlist", path);
         return -1;
     }
-    char line[1024];
+    char line[2048];
     int lineno = 0;
     unsigned cap = 0;
     while (fgets(line, sizeof(line), f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
+            fclose(f);
+            dt_allowlist_free(al);
+            return -1;
+        }
         line[strcspn(line, "\n")] = 0;
         char *s = line;
         while (isspace((unsigned char)*s)) {

@@ -60,7 +60,7 @@ typedef struct DtAllowEntry {
     unsigned nr_fields;
     char fields[DT_ALLOW_MAX_FIELDS][24];
     char values[DT_ALLOW_MAX_FIELDS][32];     /* "13/6": the field's two values, or "" */
-    char reason[256];
+    char reason[1024];
     atomic_ulong hits;
 } DtAllowEntry;
 

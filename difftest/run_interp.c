@@ -101,7 +101,18 @@ static bool touches_edge(const X86Cpu *cpu, const X86Insn *insn)
     }
     if (x86_insn_is_mem(insn)) {
         uint64_t base = insn->seg >= SEG_FS ? cpu->s.segs[insn->seg].base : 0;
-        if (last_canonical_page(x86_insn_ea(cpu, insn) + base)) {
+        uint64_t ea = x86_insn_ea(cpu, insn);
+        unsigned opcode = x86_insn_row(insn)->opcode;
+        if (opcode == 0x0fa3 || opcode == 0x0fab || opcode == 0x0fb3 || opcode == 0x0fbb) {
+            /* BT/BTS/BTR/BTC m, r: the bit offset moves the operand (SDM vol. 2A BT) */
+            unsigned bits = 8 * insn->opsize;
+            int64_t off = x86_sext(x86_reg_get(cpu, insn->reg, insn->opsize, x86_insn_rex(insn)),
+                                   insn->opsize);
+            int64_t q = off >= 0 ? off / bits : -((-(off + 1)) / bits) - 1;
+            ea += (uint64_t)q * insn->opsize;
+        }
+        /* the offset too: AMD checks it before adding an FS or GS base (mem.c) */
+        if (last_canonical_page(ea + base) || (base && last_canonical_page(ea))) {
             return true;
         }
     }
@@ -129,10 +140,10 @@ static uint64_t mem_linear(const X86Cpu *cpu, const X86Insn *insn)
     return x86_insn_ea(cpu, insn) + (based ? cpu->s.segs[insn->seg].base : 0);
 }
 
-/* Can an access from `la` (at most 64 bytes) reach byte `b`? */
+/* Can an access from `la` (at most an XRSTOR image, 576 bytes) reach byte `b`? */
 static bool may_reach(uint64_t la, uint64_t b)
 {
-    return b - la < 64;
+    return b - la < 576;
 }
 
 /*
@@ -140,7 +151,7 @@ static bool may_reach(uint64_t la, uint64_t b)
  * instructions asking for AVX state (the host's XCR0 has it), and reads of
  * the MXCSR_MASK byte an FXSAVE or XSAVE stored (the host's mask has bit 17,
  * MM): the instruction's memory operand, or the stack or string source,
- * within 64 bytes below that byte.
+ * within 576 bytes below that byte (FRSTOR or XRSTOR of an overlapping image).
  */
 static void note_host_state(const X86Cpu *cpu, const X86Insn *insn, DtFlagTrace *trace)
 {
