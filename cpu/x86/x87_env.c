@@ -279,7 +279,7 @@ static bool fxsave_stores_pointers(const X86Cpu *cpu)
     return !amd || x86_cpuid_has_feature(cpu->cpuid, "xsaveerptr");
 }
 
-static void fxsave_image(const X86Cpu *cpu, const X86Insn *insn, uint8_t *out)
+void x87_legacy_area_store(const X86Cpu *cpu, bool format64, uint8_t *out)
 {
     const X86FpuState *f = &cpu->s.fpu;
     put16(out + 0, f->fcw);
@@ -287,7 +287,7 @@ static void fxsave_image(const X86Cpu *cpu, const X86Insn *insn, uint8_t *out)
     out[4] = f->ftw;
     if (fxsave_stores_pointers(cpu)) {
         put16(out + 6, f->fop & 0x7ff);
-        if (cpu->mode64 && rex_w(insn)) {
+        if (format64) {
             put64(out + 8, f->fip);
             put64(out + 16, f->fdp);
         } else {
@@ -297,14 +297,42 @@ static void fxsave_image(const X86Cpu *cpu, const X86Insn *insn, uint8_t *out)
             put16(out + 20, f->fds);
         }
     }
-    put32(out + 24, cpu->s.fpu.mxcsr);
-    put32(out + 28, X87_MXCSR_MASK);
     unsigned top = x87_top(f);
     for (unsigned i = 0; i < 8; i++) {
         x87_reg_to_bytes(&f->st[(top + i) & 7], out + 32 + 16 * i);
     }
+}
+
+void x87_legacy_area_load(X86Cpu *cpu, bool format64, const uint8_t *in)
+{
+    X86FpuState *f = &cpu->s.fpu;
+    f->fcw = x87_normalize_fcw(get16(in + 0));
+    f->fsw = x87_normalize_fsw(get16(in + 2), f->fcw);
+    f->ftw = in[4];
+    f->fop = get16(in + 6) & 0x7ff;
+    if (format64) {
+        f->fip = canonical(get64(in + 8));
+        f->fdp = canonical(get64(in + 16));
+        f->fcs = f->fds = 0;
+    } else {
+        f->fip = get32(in + 8);
+        f->fcs = get16(in + 12);
+        f->fdp = get32(in + 16);
+        f->fds = get16(in + 20);
+    }
+    unsigned top = x87_top(f);
+    for (unsigned i = 0; i < 8; i++) {
+        x87_reg_from_bytes(&f->st[(top + i) & 7], in + 32 + 16 * i);
+    }
+}
+
+static void fxsave_image(const X86Cpu *cpu, const X86Insn *insn, uint8_t *out)
+{
+    x87_legacy_area_store(cpu, cpu->mode64 && rex_w(insn), out);
+    put32(out + 24, cpu->s.fpu.mxcsr);
+    put32(out + 28, X87_MXCSR_MASK);
     for (unsigned i = 0; i < fxsave_xmm_count(cpu); i++) {
-        memcpy(out + 160 + 16 * i, f->xmm[i].b, 16);
+        memcpy(out + 160 + 16 * i, cpu->s.fpu.xmm[i].b, 16);
     }
 }
 
@@ -329,26 +357,9 @@ static void op_fxrstor(X86Cpu *cpu, const X86Insn *insn)
         log_mask(LOG_GUEST_ERROR, "FXRSTOR: reserved MXCSR bits in %08x\n", mxcsr);
         x86_raise_gp0(cpu);
     }
+    x87_legacy_area_load(cpu, cpu->mode64 && rex_w(insn), in);
     X86FpuState *f = &cpu->s.fpu;
-    f->fcw = x87_normalize_fcw(get16(in + 0));
-    f->fsw = x87_normalize_fsw(get16(in + 2), f->fcw);
-    f->ftw = in[4];
-    f->fop = get16(in + 6) & 0x7ff;
-    if (cpu->mode64 && rex_w(insn)) {
-        f->fip = canonical(get64(in + 8));
-        f->fdp = canonical(get64(in + 16));
-        f->fcs = f->fds = 0;
-    } else {
-        f->fip = get32(in + 8);
-        f->fcs = get16(in + 12);
-        f->fdp = get32(in + 16);
-        f->fds = get16(in + 20);
-    }
     f->mxcsr = mxcsr;
-    unsigned top = x87_top(f);
-    for (unsigned i = 0; i < 8; i++) {
-        x87_reg_from_bytes(&f->st[(top + i) & 7], in + 32 + 16 * i);
-    }
     for (unsigned i = 0; i < fxsave_xmm_count(cpu); i++) {
         memcpy(f->xmm[i].b, in + 160 + 16 * i, 16);
     }

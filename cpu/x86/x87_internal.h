@@ -62,6 +62,16 @@ uint8_t x87_abridge_tag_word(uint16_t full);
 
 /* 80-bit register value <-> its 10 memory bytes (little-endian mantissa, then sign/exponent). */
 void x87_reg_to_bytes(const X87Reg *r, uint8_t out[10]);
+
+/*
+ * The x87 part of the FXSAVE/XSAVE legacy region (SDM vol. 1 10.5.1, bytes
+ * 0-23 and 32-159), shared by FXSAVE/FXRSTOR and XSAVE/XRSTOR component 0.
+ * format64: the REX.W layout with 64-bit FIP/FDP.  MXCSR and XMM are the
+ * caller's.  The store leaves the pointer fields as they are where the
+ * vendor's rule omits them (AMD without XSaveErPtr).
+ */
+void x87_legacy_area_store(const X86Cpu *cpu, bool format64, uint8_t *out);
+void x87_legacy_area_load(X86Cpu *cpu, bool format64, const uint8_t *in);
 void x87_reg_from_bytes(X87Reg *r, const uint8_t in[10]);
 
 /* Real-address or virtual-8086 mode: the environment images use the real-mode layouts. */

@@ -26,10 +26,8 @@
 #define XSTATE_SSE 2ull
 #define XCR0_SUPPORTED (XSTATE_X87 | XSTATE_SSE)
 
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
@@ -107,83 +105,20 @@ static bool rex_w(const X86Insn *insn)
     return (insn->rex & 0x08) != 0;
 }
 
-/* The pointer registers hold 48-bit linear addresses: a 64-bit image loads sign-extended. */
-static uint64_t canonical(uint64_t v)
-{
-    return (uint64_t)((int64_t)(v << 16) >> 16);
-}
-
-/*
- * AMD CPUs without CPUID 8000_0008h EBX[2] (XSaveErPtr) save FOP, FIP and
- * FDP only while an unmasked x87 exception is pending (AMD APM vol. 4
- * FXSAVE/XSAVE); Intel's always do.  The same rule as FXSAVE (x87_env.c).
- */
-static bool saves_pointers(const X86Cpu *cpu)
-{
-    const X86FpuState *f = &cpu->s.fpu;
-    if ((f->fsw & ~f->fcw & X87_FSW_EXCEPTIONS) || !cpu->cpuid) {
-        return true;
-    }
-    uint32_t vendor[4];
-    x86_cpuid_query(cpu->cpuid, 0, 0, vendor);
-    bool amd = vendor[1] == 0x68747541u && vendor[3] == 0x69746e65u && vendor[2] == 0x444d4163u;
-    return !amd || x86_cpuid_has_feature(cpu->cpuid, "xsaveerptr");
-}
-
-/* ---- the legacy region ---- */
+/* ---- the legacy region: x87 through x87_env.c's FXSAVE layout ---- */
 
 static void store_x87(const X86Cpu *cpu, const X86Insn *insn, uint8_t *area)
 {
-    const X86FpuState *f = &cpu->s.fpu;
     memset(area, 0, 24);
     memset(area + 32, 0, 128);
-    put16(area + 0, f->fcw);
-    put16(area + 2, f->fsw);
-    area[4] = f->ftw;
-    if (saves_pointers(cpu)) {
-        put16(area + 6, f->fop & 0x7ff);
-        if (cpu->mode64 && rex_w(insn)) {
-            put64(area + 8, f->fip);
-            put64(area + 16, f->fdp);
-        } else {
-            put32(area + 8, (uint32_t)f->fip);
-            put16(area + 12, f->fcs);
-            put32(area + 16, (uint32_t)f->fdp);
-            put16(area + 20, f->fds);
-        }
-    }
-    unsigned top = x87_top(f);
-    for (unsigned i = 0; i < 8; i++) {
-        x87_reg_to_bytes(&f->st[(top + i) & 7], area + 32 + 16 * i);
-    }
+    x87_legacy_area_store(cpu, cpu->mode64 && rex_w(insn), area);
 }
 
 static void load_x87(X86Cpu *cpu, const X86Insn *insn, const uint8_t *area)
 {
-    X86FpuState *f = &cpu->s.fpu;
-    f->fcw = x87_normalize_fcw(get16(area + 0));
-    f->fsw = x87_normalize_fsw(get16(area + 2), f->fcw);
-    f->ftw = area[4];
-    f->fop = get16(area + 6) & 0x7ff;
-    if (cpu->mode64 && rex_w(insn)) {
-        f->fip = canonical(get64(area + 8));
-        f->fdp = canonical(get64(area + 16));
-        f->fcs = f->fds = 0;
-    } else {
-        f->fip = get32(area + 8);
-        f->fcs = get16(area + 12);
-        f->fdp = get32(area + 16);
-        f->fds = get16(area + 20);
-    }
-    unsigned top = x87_top(f);
-    for (unsigned i = 0; i < 8; i++) {
-        x87_reg_from_bytes(&f->st[(top + i) & 7], area + 32 + 16 * i);
-    }
+    x87_legacy_area_load(cpu, cpu->mode64 && rex_w(insn), area);
 }
 
-/* ---- XSAVE, XSAVEOPT ---- */
-
-/* #NM with CR0.TS; the area 64-byte aligned (#GP(0)); the effective address. */
 static uint64_t xsave_area(X86Cpu *cpu, const X86Insn *insn, MmuAccess kind)
 {
     if (cpu->s.cr0 & X86_CR0_TS) {
