@@ -28,26 +28,41 @@ static inline void flags_out(uint64_t *rflags, uint64_t host)
 
 /* ---- the instruction shapes, one asm statement per operand size ---- */
 
-/* dst = dst OP src */
-#define RUN_BINARY(mn, size, dst, src, fl)                                              \
+/*
+ * The fast shape, for instructions whose flags do not depend on the flags
+ * before them (checked on the host: ADD..XOR, CMP, TEST, NEG, INC/DEC but
+ * for the CF they keep, and ADC/SBB given CF): no POPFQ/PUSHFQ, which are microcoded and cost more than the
+ * instruction itself.  LAHF takes SF, ZF, AF, PF, CF and SETO the OF; ADC
+ * and SBB get the guest's CF from BT.  `cf` is 0 or 1.
+ */
+#define FAST_OUT "\n\tlahf\n\tseto %%al"
+#define RUN_BINARY_FAST(pre, mn, size, dst, src, cf, ax)                                \
     switch (size) {                                                                     \
     case 1:                                                                             \
-        __asm__(ENTER mn "b %b[s], %b[d]" LEAVE                                         \
-                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        __asm__(pre mn "b %b[s], %b[d]" FAST_OUT                                        \
+                : [d] "+r"(dst), "=&a"(ax) : [s] "r"(src), [c] "r"(cf) : "cc");         \
         break;                                                                          \
     case 2:                                                                             \
-        __asm__(ENTER mn "w %w[s], %w[d]" LEAVE                                         \
-                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        __asm__(pre mn "w %w[s], %w[d]" FAST_OUT                                        \
+                : [d] "+r"(dst), "=&a"(ax) : [s] "r"(src), [c] "r"(cf) : "cc");         \
         break;                                                                          \
     case 4:                                                                             \
-        __asm__(ENTER mn "l %k[s], %k[d]" LEAVE                                         \
-                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        __asm__(pre mn "l %k[s], %k[d]" FAST_OUT                                        \
+                : [d] "+r"(dst), "=&a"(ax) : [s] "r"(src), [c] "r"(cf) : "cc");         \
         break;                                                                          \
     default:                                                                            \
-        __asm__(ENTER mn "q %q[s], %q[d]" LEAVE                                         \
-                : [d] "+r"(dst), [fl] "+r"(fl) : [s] "r"(src) : "cc");                  \
+        __asm__(pre mn "q %q[s], %q[d]" FAST_OUT                                        \
+                : [d] "+r"(dst), "=&a"(ax) : [s] "r"(src), [c] "r"(cf) : "cc");         \
         break;                                                                          \
     }
+#define CF_IN "bt $0, %k[c]\n\t"
+
+/* The status flags as LAHF/SETO left them in AX. */
+static inline uint64_t flags_from_ax(uint64_t ax)
+{
+    uint64_t low = (ax >> 8) & (X86_FLAG_SF | X86_FLAG_ZF | X86_FLAG_AF | X86_FLAG_PF | X86_FLAG_CF);
+    return low | ((ax & 1) ? X86_FLAG_OF : 0);
+}
 
 /* The same for instructions with no byte form (sizes 2, 4, 8). */
 #define RUN_BINARY_WIDE(mn, size, dst, src, fl)                                         \
@@ -66,20 +81,20 @@ static inline void flags_out(uint64_t *rflags, uint64_t host)
         break;                                                                          \
     }
 
-/* dst = OP dst */
-#define RUN_UNARY(mn, size, dst, fl)                                                    \
+/* dst = OP dst, in the fast shape */
+#define RUN_UNARY_FAST(mn, size, dst, ax)                                               \
     switch (size) {                                                                     \
     case 1:                                                                             \
-        __asm__(ENTER mn "b %b[d]" LEAVE : [d] "+r"(dst), [fl] "+r"(fl) : : "cc");      \
+        __asm__(mn "b %b[d]" FAST_OUT : [d] "+r"(dst), "=&a"(ax) : : "cc");            \
         break;                                                                          \
     case 2:                                                                             \
-        __asm__(ENTER mn "w %w[d]" LEAVE : [d] "+r"(dst), [fl] "+r"(fl) : : "cc");      \
+        __asm__(mn "w %w[d]" FAST_OUT : [d] "+r"(dst), "=&a"(ax) : : "cc");            \
         break;                                                                          \
     case 4:                                                                             \
-        __asm__(ENTER mn "l %k[d]" LEAVE : [d] "+r"(dst), [fl] "+r"(fl) : : "cc");      \
+        __asm__(mn "l %k[d]" FAST_OUT : [d] "+r"(dst), "=&a"(ax) : : "cc");            \
         break;                                                                          \
     default:                                                                            \
-        __asm__(ENTER mn "q %q[d]" LEAVE : [d] "+r"(dst), [fl] "+r"(fl) : : "cc");      \
+        __asm__(mn "q %q[d]" FAST_OUT : [d] "+r"(dst), "=&a"(ax) : : "cc");            \
         break;                                                                          \
     }
 
@@ -147,32 +162,35 @@ static inline void flags_out(uint64_t *rflags, uint64_t host)
 uint64_t hostalu_binary(HostAluBinary op, unsigned size, uint64_t dst, uint64_t src,
                         uint64_t *rflags)
 {
-    uint64_t fl = flags_in(rflags);
+    uint64_t cf = *rflags & X86_FLAG_CF, ax;
     switch (op) {
-    case HOSTALU_ADD: RUN_BINARY("add", size, dst, src, fl); break;
-    case HOSTALU_OR:  RUN_BINARY("or", size, dst, src, fl); break;
-    case HOSTALU_ADC: RUN_BINARY("adc", size, dst, src, fl); break;
-    case HOSTALU_SBB: RUN_BINARY("sbb", size, dst, src, fl); break;
-    case HOSTALU_AND: RUN_BINARY("and", size, dst, src, fl); break;
-    case HOSTALU_SUB: RUN_BINARY("sub", size, dst, src, fl); break;
-    case HOSTALU_XOR: RUN_BINARY("xor", size, dst, src, fl); break;
-    case HOSTALU_CMP: RUN_BINARY("cmp", size, dst, src, fl); break;
-    case HOSTALU_TEST: RUN_BINARY("test", size, dst, src, fl); break;
+    case HOSTALU_ADD: RUN_BINARY_FAST("", "add", size, dst, src, cf, ax); break;
+    case HOSTALU_OR:  RUN_BINARY_FAST("", "or", size, dst, src, cf, ax); break;
+    case HOSTALU_ADC: RUN_BINARY_FAST(CF_IN, "adc", size, dst, src, cf, ax); break;
+    case HOSTALU_SBB: RUN_BINARY_FAST(CF_IN, "sbb", size, dst, src, cf, ax); break;
+    case HOSTALU_AND: RUN_BINARY_FAST("", "and", size, dst, src, cf, ax); break;
+    case HOSTALU_SUB: RUN_BINARY_FAST("", "sub", size, dst, src, cf, ax); break;
+    case HOSTALU_XOR: RUN_BINARY_FAST("", "xor", size, dst, src, cf, ax); break;
+    case HOSTALU_CMP: RUN_BINARY_FAST("", "cmp", size, dst, src, cf, ax); break;
+    case HOSTALU_TEST: RUN_BINARY_FAST("", "test", size, dst, src, cf, ax); break;
+    default: ax = 0; break;
     }
-    flags_out(rflags, fl);
+    flags_out(rflags, flags_from_ax(ax));
     return dst;
 }
 
 uint64_t hostalu_unary(HostAluUnary op, unsigned size, uint64_t dst, uint64_t *rflags)
 {
-    uint64_t fl = flags_in(rflags);
+    uint64_t ax, kept = 0;   /* the status flags the instruction leaves alone */
     switch (op) {
-    case HOSTALU_INC: RUN_UNARY("inc", size, dst, fl); break;
-    case HOSTALU_DEC: RUN_UNARY("dec", size, dst, fl); break;
-    case HOSTALU_NEG: RUN_UNARY("neg", size, dst, fl); break;
-    case HOSTALU_NOT: RUN_UNARY("not", size, dst, fl); break;
+    case HOSTALU_INC: RUN_UNARY_FAST("inc", size, dst, ax); kept = X86_FLAG_CF; break;
+    case HOSTALU_DEC: RUN_UNARY_FAST("dec", size, dst, ax); kept = X86_FLAG_CF; break;
+    case HOSTALU_NEG: RUN_UNARY_FAST("neg", size, dst, ax); break;
+    case HOSTALU_NOT: RUN_UNARY_FAST("not", size, dst, ax); kept = X86_ARITH_FLAGS; break;
+    default: ax = 0; break;
     }
-    flags_out(rflags, fl);
+    uint64_t changed = X86_ARITH_FLAGS & ~kept;
+    *rflags = (*rflags & ~changed) | (flags_from_ax(ax) & changed);
     return dst;
 }
 
