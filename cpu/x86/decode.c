@@ -696,6 +696,7 @@ int x86_decode(const uint8_t *bytes, size_t avail, X86DecodeMode mode, X86Insn *
     }
     insn.prefix = prefix_bits(&px, row);
     insn.len = c.pos;
+    x86_resolve_operands(&insn);
     *out = insn;
     return c.pos;
 }

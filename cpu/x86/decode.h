@@ -244,7 +244,7 @@ enum {
 #define X86_REGNUM_RIP 0x10
 
 /*
- * A decoded instruction, 32 bytes.  Register numbers are 0-15 with the REX
+ * A decoded instruction, 40 bytes.  Register numbers are 0-15 with the REX
  * extension bits applied (MMX and x87 registers: use the low three bits).
  */
 typedef struct X86Insn {
@@ -270,7 +270,26 @@ typedef struct X86Insn {
     uint8_t scale;      /* memory: log2 of the index scale */
     uint8_t flags;      /* X86_INSN_* */
     uint8_t pad;
+    uint8_t opnd_loc[4];  /* X86_LOC_*: where operand i lives (x86_resolve_operands) */
+    uint8_t opnd_size[4]; /* x86_operand_size() of operand i, 0 for none */
 } X86Insn;
+
+/*
+ * X86Insn.opnd_loc: the location of each general-purpose operand, resolved
+ * once at decode time so that the interpreter's operand accessors do not
+ * look at operand kinds on every execution.
+ */
+enum {
+    X86_LOC_GPR = 0,        /* 0-15: the low opnd_size bytes of that general register */
+    X86_LOC_GPR_HIGH = 16,  /* 16-19: AH, CH, DH, BH (no REX prefix) */
+    X86_LOC_MEM = 0x20,     /* memory at the effective address, segment insn->seg */
+    X86_LOC_IMM,            /* insn->imm */
+    X86_LOC_OTHER,          /* anything else: moffs, branch target, the constant 1,
+                               segment, x87, MMX, SSE registers, no operand */
+};
+
+/* Fill opnd_loc and opnd_size from the row's operand kinds (x86_decode calls it). */
+void x86_resolve_operands(X86Insn *insn);
 
 /*
  * Decode one instruction from bytes[0..avail).  Returns its length (1-15) and

@@ -51,20 +51,6 @@ const X86Handler *x86_handlers(void)
     return handler_table;
 }
 
-uint64_t x86_insn_ea(const X86Cpu *cpu, const X86Insn *insn)
-{
-    uint64_t ea = (uint64_t)(int64_t)insn->disp;
-    if (insn->base == X86_REGNUM_RIP) {
-        ea += cpu->next_rip;
-    } else if (insn->base != X86_REGNUM_NONE) {
-        ea += cpu->s.regs[insn->base];
-    }
-    if (insn->index != X86_REGNUM_NONE) {
-        ea += cpu->s.regs[insn->index] << insn->scale;
-    }
-    return ea & x86_size_mask(insn->addrsize);
-}
-
 /* Registers named by the operand kind itself (AL, CL, DX, AX, eAX, rAX). */
 static bool fixed_register(const X86Insn *insn, unsigned kind, unsigned *reg, unsigned *size)
 {
@@ -100,7 +86,7 @@ static inline OperandLocation locate(const X86Insn *insn, unsigned kind, unsigne
     }
 }
 
-uint64_t x86_opnd_read(X86Cpu *cpu, const X86Insn *insn, int i)
+uint64_t x86_opnd_read_other(X86Cpu *cpu, const X86Insn *insn, int i)
 {
     unsigned kind = x86_insn_row(insn)->operand[i];
     unsigned reg, size;
@@ -128,7 +114,7 @@ uint64_t x86_opnd_read(X86Cpu *cpu, const X86Insn *insn, int i)
     return (uint64_t)insn->imm;
 }
 
-void x86_opnd_write(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
+void x86_opnd_write_other(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
 {
     unsigned kind = x86_insn_row(insn)->operand[i];
     unsigned reg, size;
@@ -155,10 +141,11 @@ void x86_opnd_write(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
 
 void x86_opnd_probe_write(X86Cpu *cpu, const X86Insn *insn, int i)
 {
-    unsigned kind = x86_insn_row(insn)->operand[i];
+    unsigned loc = insn->opnd_loc[i];
     unsigned reg;
-    if (locate(insn, kind, &reg) == LOC_MEM) {
-        x86_probe_write(cpu, insn->seg, x86_insn_ea(cpu, insn), x86_operand_size(insn, kind));
+    if (loc == X86_LOC_MEM ||
+        (loc == X86_LOC_OTHER && locate(insn, x86_insn_row(insn)->operand[i], &reg) == LOC_MEM)) {
+        x86_probe_write(cpu, insn->seg, x86_insn_ea(cpu, insn), insn->opnd_size[i]);
     }
 }
 

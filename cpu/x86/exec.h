@@ -106,7 +106,19 @@ static inline int64_t x86_sext(uint64_t v, unsigned size)
 /* ---- operands ---- */
 
 /* Effective address (the offset within insn->seg) of a memory operand, SDM vol. 1 3.7.5. */
-uint64_t x86_insn_ea(const X86Cpu *cpu, const X86Insn *insn);
+static inline uint64_t x86_insn_ea(const X86Cpu *cpu, const X86Insn *insn)
+{
+    uint64_t ea = (uint64_t)(int64_t)insn->disp;
+    if (insn->base == X86_REGNUM_RIP) {
+        ea += cpu->next_rip;
+    } else if (insn->base != X86_REGNUM_NONE) {
+        ea += cpu->s.regs[insn->base];
+    }
+    if (insn->index != X86_REGNUM_NONE) {
+        ea += cpu->s.regs[insn->index] << insn->scale;
+    }
+    return ea & x86_size_mask(insn->addrsize);
+}
 
 static inline bool x86_insn_is_mem(const X86Insn *insn)
 {
@@ -116,17 +128,46 @@ static inline bool x86_insn_is_mem(const X86Insn *insn)
 /* Size in bytes of operand i (0 = destination) of insn. */
 static inline unsigned x86_opnd_size(const X86Insn *insn, int i)
 {
-    return x86_operand_size(insn, x86_insn_row(insn)->operand[i]);
+    return insn->opnd_size[i];
 }
+
+/* The general path of x86_opnd_read/write: operands without a resolved location. */
+uint64_t x86_opnd_read_other(X86Cpu *cpu, const X86Insn *insn, int i);
+void x86_opnd_write_other(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value);
 
 /*
  * Read or write operand i of the general-purpose kinds: E*, G*, R*, Z*, I*,
  * J* (read only: the target address), O* (moffs), AL/AX/eAX/rAX/CL/DX, One.
  * Values are zero-extended; immediates come sign-extended to the operand
- * size as the instruction defines them.
+ * size as the instruction defines them.  Registers, memory and immediates
+ * are inline: the decoder resolved where they are (X86Insn.opnd_loc).
  */
-uint64_t x86_opnd_read(X86Cpu *cpu, const X86Insn *insn, int i);
-void x86_opnd_write(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value);
+static inline uint64_t x86_opnd_read(X86Cpu *cpu, const X86Insn *insn, int i)
+{
+    unsigned loc = insn->opnd_loc[i], size = insn->opnd_size[i];
+    if (loc < X86_LOC_GPR_HIGH) {
+        return cpu->s.regs[loc] & x86_size_mask(size);
+    }
+    if (loc == X86_LOC_MEM) {
+        return x86_read(cpu, insn->seg, x86_insn_ea(cpu, insn), size);
+    }
+    if (loc == X86_LOC_IMM) {
+        return (uint64_t)insn->imm;
+    }
+    return x86_opnd_read_other(cpu, insn, i);
+}
+
+static inline void x86_opnd_write(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
+{
+    unsigned loc = insn->opnd_loc[i], size = insn->opnd_size[i];
+    if (loc < X86_LOC_GPR_HIGH) {
+        x86_reg_set(cpu, loc, size, true, value);
+    } else if (loc == X86_LOC_MEM) {
+        x86_write(cpu, insn->seg, x86_insn_ea(cpu, insn), value, size);
+    } else {
+        x86_opnd_write_other(cpu, insn, i, value);
+    }
+}
 /* For a read-modify-write memory destination: fault now, not after the read. */
 void x86_opnd_probe_write(X86Cpu *cpu, const X86Insn *insn, int i);
 
