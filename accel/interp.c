@@ -27,6 +27,25 @@
 
 #define SLICE_BLOCKS 4096
 
+/*
+ * The jump cache: the last block run at each linear address, so that the
+ * common case skips the TLB probe and the code cache's hash lookup.  An
+ * entry holds while nothing it was derived from changed: no block was
+ * dropped (codecache_generation) and no TLB flush or INVLPG happened (the
+ * linear-to-physical mapping and its execute permission are what a
+ * flush invalidates; a guest that edits a PTE without INVLPG may run
+ * through the stale mapping, as hardware may, SDM vol. 3A 4.10.4).
+ */
+#define JUMP_CACHE_BITS 12
+
+typedef struct JumpCacheEntry {
+    uint64_t la;
+    uint64_t generation;  /* jump_generation() when filled */
+    Block *block;
+    uint8_t mode;         /* X86DecodeMode */
+    uint8_t mmu_idx;
+} JumpCacheEntry;
+
 typedef struct InterpVM {
     pthread_mutex_t lock;
     CodeCache *code;
@@ -44,6 +63,7 @@ typedef struct InterpVCPU {
     /* INIT and SIPI arrive from other threads; the vCPU applies them itself. */
     int pending_init;
     int pending_sipi;    /* vector + 1, or 0 */
+    JumpCacheEntry jump_cache[1u << JUMP_CACHE_BITS];
 } InterpVCPU;
 
 static const char *interp_unavailable(void)
@@ -225,12 +245,39 @@ static void run_block(X86Cpu *cpu, const Block *b)
     cpu->end_block = false;
 }
 
-/* One block, or one instruction where no block can be cached. */
-static void run_next(X86Cpu *cpu, CodeCache *cc)
+/* Grows whenever a jump cache entry may have become wrong (see JumpCacheEntry). */
+static uint64_t jump_generation(const X86Cpu *cpu, const CodeCache *cc)
 {
-    uint64_t la;
+    return codecache_generation(cc) + cpu->tlb.count.flushes + cpu->tlb.count.page_flushes;
+}
+
+/* The block at CS:RIP, through the jump cache; NULL where none can be cached. */
+static Block *find_block(InterpVCPU *iv, CodeCache *cc)
+{
+    X86Cpu *cpu = &iv->cpu;
+    uint64_t la = cpu->mode64 ? cpu->s.rip : (uint32_t)(cpu->s.segs[SEG_CS].base + cpu->s.rip);
+    uint8_t mode = x86_decode_mode(cpu), mmu_idx = x86_mmu_idx(cpu);
+    uint64_t generation = jump_generation(cpu, cc);
+    JumpCacheEntry *e = &iv->jump_cache[(la ^ (la >> JUMP_CACHE_BITS)) & ((1u << JUMP_CACHE_BITS) - 1)];
+    if (e->block && e->la == la && e->generation == generation && e->mode == mode &&
+        e->mmu_idx == mmu_idx) {
+        return e->block;
+    }
     uint64_t gpa = code_gpa(cpu, &la);
     Block *b = codecache_lookup(cc, cpu, gpa, la);
+    if (b) {
+        /* Translating may have flushed (a TLB refill does not; a fault unwinds). */
+        *e = (JumpCacheEntry){ .la = la, .generation = jump_generation(cpu, cc), .block = b,
+                               .mode = mode, .mmu_idx = mmu_idx };
+    }
+    return b;
+}
+
+/* One block, or one instruction where no block can be cached. */
+static void run_next(InterpVCPU *iv, CodeCache *cc)
+{
+    X86Cpu *cpu = &iv->cpu;
+    Block *b = find_block(iv, cc);
     if (b && block_within_limit(cpu, b)) {
         run_block(cpu, b);
         return;
@@ -344,21 +391,17 @@ static VCPUExitKind stop_to_exit(X86Cpu *cpu, VCPUExit *exit)
     }
 }
 
+/*
+ * Up to SLICE_BLOCKS blocks.  Exceptions longjmp back to the one setjmp
+ * here (taking a setjmp per block cost ~5% of a Linux boot).
+ */
 static VCPUExitKind run_slice_locked(InterpVCPU *iv, CodeCache *cc, VCPUExit *exit, jmp_buf *env)
 {
     X86Cpu *cpu = &iv->cpu;
-    for (volatile unsigned n = 0; n < SLICE_BLOCKS; n++) {
-        if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE)) {
-            __atomic_store_n(&cpu->kick, 0, __ATOMIC_RELEASE);
-            return VCPU_EXIT_KICK;
-        }
-        int r = setjmp(*env);
-        if (r == 0) {
-            if (cpu->irq_check && !take_interrupt(iv) && cpu->s.run_state != X86_RUNNABLE) {
-                return VCPU_EXIT_HLT;   /* halted, and nothing to wake it */
-            }
-            run_next(cpu, cc);
-        } else if (r == 1) {
+    volatile unsigned n = 0;
+    int r = setjmp(*env);
+    if (r != 0) {
+        if (r == 1) {
             X86StopReason stop = x86_deliver_raised(cpu);
             cpu->unwind = env;
             if (stop != X86_STOP_NONE) {
@@ -369,10 +412,24 @@ static VCPUExitKind run_slice_locked(InterpVCPU *iv, CodeCache *cc, VCPUExit *ex
         if (cpu->stop != X86_STOP_NONE) {
             return stop_to_exit(cpu, exit);
         }
+        n++;
+    }
+    for (; n < SLICE_BLOCKS; n++) {
+        if (__atomic_load_n(&cpu->kick, __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&cpu->kick, 0, __ATOMIC_RELEASE);
+            return VCPU_EXIT_KICK;
+        }
+        if (cpu->irq_check && !take_interrupt(iv) && cpu->s.run_state != X86_RUNNABLE) {
+            return VCPU_EXIT_HLT;   /* halted, and nothing to wake it */
+        }
+        run_next(iv, cc);
+        codecache_collect(cc);
+        if (cpu->stop != X86_STOP_NONE) {
+            return stop_to_exit(cpu, exit);
+        }
     }
     return VCPU_EXIT_NONE;
 }
-
 
 static void interp_run(VCPU *v, VCPUExit *exit)
 {

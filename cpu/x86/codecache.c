@@ -7,7 +7,7 @@
 #include "ui/disas.h"
 #include "ui/log.h"
 
-#define HASH_BITS 14
+#define HASH_BITS 16
 #define HASH_SIZE (1u << HASH_BITS)
 #define MAX_BLOCKS 65536
 #define MAX_CPUS 64
@@ -19,6 +19,7 @@ struct CodeCache {
     uint64_t ram_pages;
     Block *graveyard;           /* dropped, freed at codecache_collect() */
     unsigned nr_blocks;
+    uint64_t generation;        /* blocks dropped so far: see codecache_generation() */
     X86Cpu *cpus[MAX_CPUS];
     int nr_cpus;
 };
@@ -51,6 +52,7 @@ static void free_list(Block *b, bool via_page)
 
 static void graveyard_add(CodeCache *cc, Block *b)
 {
+    cc->generation++;
     b->hash_next = cc->graveyard;
     cc->graveyard = b;
 }
@@ -59,6 +61,11 @@ void codecache_collect(CodeCache *cc)
 {
     free_list(cc->graveyard, false);
     cc->graveyard = NULL;
+}
+
+uint64_t codecache_generation(const CodeCache *cc)
+{
+    return cc->generation;
 }
 
 bool codecache_dropped(const CodeCache *cc, const Block *b)

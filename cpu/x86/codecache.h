@@ -54,6 +54,12 @@ void codecache_attach(CodeCache *cc, X86Cpu *cpu);
  * instruction at gpa straddles a page (run it with x86_step). */
 Block *codecache_lookup(CodeCache *cc, X86Cpu *cpu, uint64_t gpa, uint64_t la);
 
+/*
+ * A count that grows whenever a block is dropped: a pointer to a block taken
+ * when it had some value stays valid while it has that value.
+ */
+uint64_t codecache_generation(const CodeCache *cc);
+
 /* Drop everything (reset, memory map change). */
 void codecache_flush(CodeCache *cc);
 /* Free blocks dropped while they might have been running. */
