@@ -34,16 +34,21 @@
  * dropped (codecache_generation) and no TLB flush or INVLPG happened (the
  * linear-to-physical mapping and its execute permission are what a
  * flush invalidates; a guest that edits a PTE without INVLPG may run
- * through the stale mapping, as hardware may, SDM vol. 3A 4.10.4).
+ * through the stale mapping, as hardware may, SDM vol. 3A 4.10.4).  An
+ * entry for a global page survives the flushes that keep global pages
+ * (a MOV to CR3 with CR4.PGE set, SDM vol. 3A 4.10.4.1): the kernel's
+ * blocks stay cached across context switches.
  */
 #define JUMP_CACHE_BITS 12
 
 typedef struct JumpCacheEntry {
     uint64_t la;
     uint64_t generation;  /* jump_generation() when filled */
+    uint64_t flushes;     /* the TLB's flush count when filled (non-global pages) */
     Block *block;
     uint8_t mode;         /* X86DecodeMode */
     uint8_t mmu_idx;
+    bool global;          /* the code page is mapped global */
 } JumpCacheEntry;
 
 typedef struct InterpVM {
@@ -245,10 +250,18 @@ static void run_block(X86Cpu *cpu, const Block *b)
     cpu->end_block = false;
 }
 
-/* Grows whenever a jump cache entry may have become wrong (see JumpCacheEntry). */
+/* Grows whenever any jump cache entry may have become wrong (see JumpCacheEntry). */
 static uint64_t jump_generation(const X86Cpu *cpu, const CodeCache *cc)
 {
-    return codecache_generation(cc) + cpu->tlb.count.flushes + cpu->tlb.count.page_flushes;
+    const MmuCounters *c = &cpu->tlb.count;
+    return codecache_generation(cc) + c->global_flushes + c->page_flushes;
+}
+
+static bool jump_entry_valid(const JumpCacheEntry *e, const X86Cpu *cpu, uint64_t la,
+                             uint64_t generation, uint8_t mode, uint8_t mmu_idx)
+{
+    return e->block && e->la == la && e->generation == generation && e->mode == mode &&
+           e->mmu_idx == mmu_idx && (e->global || e->flushes == cpu->tlb.count.flushes);
 }
 
 /* The block at CS:RIP, through the jump cache; NULL where none can be cached. */
@@ -257,18 +270,18 @@ static Block *find_block(InterpVCPU *iv, CodeCache *cc)
     X86Cpu *cpu = &iv->cpu;
     uint64_t la = cpu->mode64 ? cpu->s.rip : (uint32_t)(cpu->s.segs[SEG_CS].base + cpu->s.rip);
     uint8_t mode = x86_decode_mode(cpu), mmu_idx = x86_mmu_idx(cpu);
-    uint64_t generation = jump_generation(cpu, cc);
     JumpCacheEntry *e = &iv->jump_cache[(la ^ (la >> JUMP_CACHE_BITS)) & ((1u << JUMP_CACHE_BITS) - 1)];
-    if (e->block && e->la == la && e->generation == generation && e->mode == mode &&
-        e->mmu_idx == mmu_idx) {
+    if (jump_entry_valid(e, cpu, la, jump_generation(cpu, cc), mode, mmu_idx)) {
         return e->block;
     }
     uint64_t gpa = code_gpa(cpu, &la);
     Block *b = codecache_lookup(cc, cpu, gpa, la);
     if (b) {
-        /* Translating may have flushed (a TLB refill does not; a fault unwinds). */
-        *e = (JumpCacheEntry){ .la = la, .generation = jump_generation(cpu, cc), .block = b,
-                               .mode = mode, .mmu_idx = mmu_idx };
+        /* code_gpa() left the page's entry in the TLB (a fault would have unwound). */
+        const TlbEntry *t = tlb_entry(&cpu->tlb, mmu_idx, la);
+        *e = (JumpCacheEntry){ .la = la, .generation = jump_generation(cpu, cc),
+                               .flushes = cpu->tlb.count.flushes, .block = b, .mode = mode,
+                               .mmu_idx = mmu_idx, .global = t->global };
     }
     return b;
 }

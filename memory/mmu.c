@@ -305,6 +305,7 @@ void tlb_flush_all(Tlb *tlb)
         }
     }
     tlb->count.flushes++;
+    tlb->count.global_flushes++;
 }
 
 void tlb_flush_nonglobal(Tlb *tlb)

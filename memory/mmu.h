@@ -58,7 +58,10 @@ typedef struct TlbEntry {
 } TlbEntry;
 
 typedef struct MmuCounters {
-    uint64_t hits, misses, walks, faults, flushes, page_flushes;
+    uint64_t hits, misses, walks, faults;
+    uint64_t flushes;         /* whole-TLB flushes, global pages kept or not */
+    uint64_t global_flushes;  /* those of them that dropped global pages too */
+    uint64_t page_flushes;    /* INVLPG and the like */
 } MmuCounters;
 
 typedef struct Tlb {

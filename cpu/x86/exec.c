@@ -86,7 +86,7 @@ static inline OperandLocation locate(const X86Insn *insn, unsigned kind, unsigne
     }
 }
 
-uint64_t x86_opnd_read_other(X86Cpu *cpu, const X86Insn *insn, int i)
+static uint64_t opnd_read_other(X86Cpu *cpu, const X86Insn *insn, int i)
 {
     unsigned kind = x86_insn_row(insn)->operand[i];
     unsigned reg, size;
@@ -114,7 +114,7 @@ uint64_t x86_opnd_read_other(X86Cpu *cpu, const X86Insn *insn, int i)
     return (uint64_t)insn->imm;
 }
 
-void x86_opnd_write_other(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
+static void opnd_write_other(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
 {
     unsigned kind = x86_insn_row(insn)->operand[i];
     unsigned reg, size;
@@ -137,6 +137,23 @@ void x86_opnd_write_other(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t valu
         break;
     }
     assert(!"write to an immediate operand");
+}
+
+uint64_t x86_opnd_read_mem(X86Cpu *cpu, const X86Insn *insn, int i)
+{
+    if (insn->opnd_loc[i] == X86_LOC_MEM) {
+        return x86_read(cpu, insn->seg, x86_insn_ea(cpu, insn), insn->opnd_size[i]);
+    }
+    return opnd_read_other(cpu, insn, i);
+}
+
+void x86_opnd_write_mem(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
+{
+    if (insn->opnd_loc[i] == X86_LOC_MEM) {
+        x86_write(cpu, insn->seg, x86_insn_ea(cpu, insn), value, insn->opnd_size[i]);
+    } else {
+        opnd_write_other(cpu, insn, i, value);
+    }
 }
 
 void x86_opnd_probe_write(X86Cpu *cpu, const X86Insn *insn, int i)

@@ -32,6 +32,7 @@ void x86_register_system(X86Handler *table);   /* system.c: far transfers, IRET,
 void x86_register_misc(X86Handler *table);     /* misc.c: CPUID, RDTSC, RDRAND, IN/OUT, NOP, fences, HLT */
 void x86_register_x87(X86Handler *table);      /* x87.c */
 void x86_register_sse(X86Handler *table);      /* sse*.c */
+void x86_register_bmi(X86Handler *table);      /* bmi.c: BMI1/BMI2 (VEX-encoded general purpose) */
 
 /* Calls every x86_register_<family>() this build has (cpu/x86/families.c). */
 void x86_register_families(X86Handler *table);
@@ -131,43 +132,41 @@ static inline unsigned x86_opnd_size(const X86Insn *insn, int i)
     return insn->opnd_size[i];
 }
 
-/* The general path of x86_opnd_read/write: operands without a resolved location. */
-uint64_t x86_opnd_read_other(X86Cpu *cpu, const X86Insn *insn, int i);
-void x86_opnd_write_other(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value);
+/* x86_opnd_read/write for operands that are not registers or immediates. */
+uint64_t x86_opnd_read_mem(X86Cpu *cpu, const X86Insn *insn, int i);
+void x86_opnd_write_mem(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value);
 
 /*
  * Read or write operand i of the general-purpose kinds: E*, G*, R*, Z*, I*,
  * J* (read only: the target address), O* (moffs), AL/AX/eAX/rAX/CL/DX, One.
  * Values are zero-extended; immediates come sign-extended to the operand
- * size as the instruction defines them.  Registers, memory and immediates
- * are inline: the decoder resolved where they are (X86Insn.opnd_loc).
+ * size as the instruction defines them.  Registers and immediates are
+ * inline: the decoder resolved where they are (X86Insn.opnd_loc).
  */
-static inline uint64_t x86_opnd_read(X86Cpu *cpu, const X86Insn *insn, int i)
+static inline __attribute__((always_inline)) uint64_t x86_opnd_read(X86Cpu *cpu, const X86Insn *insn,
+                                                                    int i)
 {
-    unsigned loc = insn->opnd_loc[i], size = insn->opnd_size[i];
+    unsigned loc = insn->opnd_loc[i];
     if (loc < X86_LOC_GPR_HIGH) {
-        return cpu->s.regs[loc] & x86_size_mask(size);
-    }
-    if (loc == X86_LOC_MEM) {
-        return x86_read(cpu, insn->seg, x86_insn_ea(cpu, insn), size);
+        return cpu->s.regs[loc] & x86_size_mask(insn->opnd_size[i]);
     }
     if (loc == X86_LOC_IMM) {
         return (uint64_t)insn->imm;
     }
-    return x86_opnd_read_other(cpu, insn, i);
+    return x86_opnd_read_mem(cpu, insn, i);
 }
 
-static inline void x86_opnd_write(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value)
+static inline __attribute__((always_inline)) void x86_opnd_write(X86Cpu *cpu, const X86Insn *insn,
+                                                                 int i, uint64_t value)
 {
-    unsigned loc = insn->opnd_loc[i], size = insn->opnd_size[i];
+    unsigned loc = insn->opnd_loc[i];
     if (loc < X86_LOC_GPR_HIGH) {
-        x86_reg_set(cpu, loc, size, true, value);
-    } else if (loc == X86_LOC_MEM) {
-        x86_write(cpu, insn->seg, x86_insn_ea(cpu, insn), value, size);
+        x86_reg_set(cpu, loc, insn->opnd_size[i], true, value);
     } else {
-        x86_opnd_write_other(cpu, insn, i, value);
+        x86_opnd_write_mem(cpu, insn, i, value);
     }
 }
+
 /* For a read-modify-write memory destination: fault now, not after the read. */
 void x86_opnd_probe_write(X86Cpu *cpu, const X86Insn *insn, int i);
 
