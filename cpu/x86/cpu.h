@@ -190,7 +190,28 @@ static inline void x86_write_linear(X86Cpu *cpu, uint64_t la, uint64_t value, un
  * SS); other modes check the segment's type and limit (SDM vol. 3A 5.3)
  * and wrap at 4 GiB.
  */
-uint64_t x86_linear(X86Cpu *cpu, int seg, uint64_t offset, unsigned size, MmuAccess kind);
+uint64_t x86_linear_checked(X86Cpu *cpu, int seg, uint64_t offset, unsigned size, MmuAccess kind);
+
+/*
+ * The common case inline: 64-bit mode, a segment with no base (not FS/GS),
+ * no alignment checking (SDM vol. 3A 6.15: CPL 3, CR0.AM and EFLAGS.AC), an access that is
+ * canonical from first byte to last.  Everything else: x86_linear_checked.
+ */
+static inline uint64_t x86_linear(X86Cpu *cpu, int seg, uint64_t offset, unsigned size,
+                                  MmuAccess kind)
+{
+    bool alignment_checking = (cpu->s.rflags & X86_FLAG_AC) && cpu->cpl == 3 &&
+                              (cpu->s.cr0 & X86_CR0_AM);
+    if (cpu->mode64 && seg < SEG_FS && !alignment_checking) {
+        uint64_t last = offset + size - 1;
+        bool canonical = (uint64_t)((int64_t)(offset << 16) >> 16) == offset &&
+                         (uint64_t)((int64_t)(last << 16) >> 16) == last;
+        if (canonical) {
+            return offset;
+        }
+    }
+    return x86_linear_checked(cpu, seg, offset, size, kind);
+}
 
 static inline uint64_t x86_read(X86Cpu *cpu, int seg, uint64_t offset, unsigned size)
 {

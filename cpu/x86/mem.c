@@ -32,6 +32,17 @@ static uint64_t translate(X86Cpu *cpu, uint64_t la, MmuAccess kind, int mmu_idx)
     return r.gpa;
 }
 
+/* translate(), unless the TLB already holds the page for this kind of access. */
+static uint64_t translate_cached(X86Cpu *cpu, uint64_t la, MmuAccess kind, int mmu_idx)
+{
+    const TlbEntry *e = tlb_entry(&cpu->tlb, mmu_idx, la);
+    if (e->tag[kind] == (la & MMU_PAGE_MASK)) {
+        cpu->tlb.count.hits++;
+        return e->gpa | (la & ~MMU_PAGE_MASK);
+    }
+    return translate(cpu, la, kind, mmu_idx);
+}
+
 static uint64_t read_phys(X86Cpu *cpu, uint64_t gpa, unsigned size)
 {
     uint8_t *p = address_space_ram_ptr(cpu->mem, gpa, size);
@@ -70,8 +81,8 @@ uint64_t x86_read_slow(X86Cpu *cpu, uint64_t la, unsigned size, MmuAccess kind, 
     }
     /* Crossing a page: both halves are translated before either is read. */
     uint64_t la2 = cpu->mode64 ? la + first : (uint32_t)(la + first);
-    uint64_t gpa1 = translate(cpu, la, kind, mmu_idx);
-    uint64_t gpa2 = translate(cpu, la2, kind, mmu_idx);
+    uint64_t gpa1 = translate_cached(cpu, la, kind, mmu_idx);
+    uint64_t gpa2 = translate_cached(cpu, la2, kind, mmu_idx);
     uint64_t lo = read_phys(cpu, gpa1, first);
     uint64_t hi = read_phys(cpu, gpa2, size - first);
     return lo | (hi << (8 * first));
@@ -85,8 +96,8 @@ void x86_write_slow(X86Cpu *cpu, uint64_t la, uint64_t value, unsigned size, int
         return;
     }
     uint64_t la2 = cpu->mode64 ? la + first : (uint32_t)(la + first);
-    uint64_t gpa1 = translate(cpu, la, MMU_WRITE, mmu_idx);
-    uint64_t gpa2 = translate(cpu, la2, MMU_WRITE, mmu_idx);
+    uint64_t gpa1 = translate_cached(cpu, la, MMU_WRITE, mmu_idx);
+    uint64_t gpa2 = translate_cached(cpu, la2, MMU_WRITE, mmu_idx);
     write_phys(cpu, gpa1, value, first);
     write_phys(cpu, gpa2, value >> (8 * first), size - first);
 }
@@ -158,7 +169,7 @@ static void check_ac16(X86Cpu *cpu, uint64_t la, unsigned len)
     }
 }
 
-uint64_t x86_linear(X86Cpu *cpu, int seg, uint64_t offset, unsigned size, MmuAccess kind)
+uint64_t x86_linear_checked(X86Cpu *cpu, int seg, uint64_t offset, unsigned size, MmuAccess kind)
 {
     const X86Segment *sg = &cpu->s.segs[seg];
     uint64_t la;
@@ -201,7 +212,7 @@ void x86_read_bytes(X86Cpu *cpu, int seg, uint64_t offset, void *buf, unsigned l
     while (len > 0) {
         unsigned n = MMU_PAGE_SIZE - (la & ~MMU_PAGE_MASK);
         n = n < len ? n : len;
-        uint64_t gpa = translate(cpu, la, MMU_READ, idx);
+        uint64_t gpa = translate_cached(cpu, la, MMU_READ, idx);
         uint8_t *p = address_space_ram_ptr(cpu->mem, gpa, n);
         if (p) {
             memcpy(out, p, n);
@@ -222,13 +233,13 @@ void x86_probe_write(X86Cpu *cpu, int seg, uint64_t offset, unsigned len)
     check_ac16(cpu, la, len);
     int idx = x86_mmu_idx(cpu);
     uint64_t end = la_add(cpu, la, len - 1);
-    translate(cpu, la, MMU_WRITE, idx);
+    translate_cached(cpu, la, MMU_WRITE, idx);
     if ((end & MMU_PAGE_MASK) != (la & MMU_PAGE_MASK)) {
         /*
          * Operands here are at most 512 bytes: two pages at most.  A fault on
          * the second page reports its first byte in CR2, as the hardware does.
          */
-        translate(cpu, end & MMU_PAGE_MASK, MMU_WRITE, idx);
+        translate_cached(cpu, end & MMU_PAGE_MASK, MMU_WRITE, idx);
     }
 }
 
@@ -241,7 +252,7 @@ void x86_write_bytes(X86Cpu *cpu, int seg, uint64_t offset, const void *buf, uns
     while (len > 0) {
         unsigned n = MMU_PAGE_SIZE - (la & ~MMU_PAGE_MASK);
         n = n < len ? n : len;
-        uint64_t gpa = translate(cpu, la, MMU_WRITE, idx);
+        uint64_t gpa = translate_cached(cpu, la, MMU_WRITE, idx);
         for (unsigned i = 0; i < n; i++) {
             write_phys(cpu, gpa + i, in[i], 1);
         }
@@ -267,7 +278,7 @@ unsigned x86_fetch(X86Cpu *cpu, uint64_t la, uint8_t *buf, unsigned len, uint64_
         n = n < len - done ? n : len - done;
         uint64_t gpa;
         if (done == 0) {
-            gpa = translate(cpu, cur, MMU_EXEC, idx);
+            gpa = translate_cached(cpu, cur, MMU_EXEC, idx);
             *gpa_first_page = gpa & MMU_PAGE_MASK;
         } else {
             /* A fault on a later page is the caller's to raise if it needs those bytes. */
