@@ -119,6 +119,23 @@ static inline uint64_t flags_from_ax(uint64_t ax)
         break;                                                                          \
     }
 
+/* dst = dst OP CL, in the fast shape */
+#define RUN_SHIFT_FAST(mn, size, dst, count, ax)                                        \
+    switch (size) {                                                                     \
+    case 1:                                                                             \
+        __asm__(mn "b %%cl, %b[d]" FAST_OUT : [d] "+r"(dst), "=&a"(ax) : "c"(count) : "cc"); \
+        break;                                                                          \
+    case 2:                                                                             \
+        __asm__(mn "w %%cl, %w[d]" FAST_OUT : [d] "+r"(dst), "=&a"(ax) : "c"(count) : "cc"); \
+        break;                                                                          \
+    case 4:                                                                             \
+        __asm__(mn "l %%cl, %k[d]" FAST_OUT : [d] "+r"(dst), "=&a"(ax) : "c"(count) : "cc"); \
+        break;                                                                          \
+    default:                                                                            \
+        __asm__(mn "q %%cl, %q[d]" FAST_OUT : [d] "+r"(dst), "=&a"(ax) : "c"(count) : "cc"); \
+        break;                                                                          \
+    }
+
 /* dst = dst:src shifted by CL (SHLD/SHRD) */
 #define RUN_SHIFT_DOUBLE(mn, size, dst, src, count, fl)                                 \
     switch (size) {                                                                     \
@@ -196,11 +213,36 @@ uint64_t hostalu_unary(HostAluUnary op, unsigned size, uint64_t dst, uint64_t *r
 
 /* ---- shifts and rotates ---- */
 
+/*
+ * With a count that is not 0 after masking, SHL/SHR/SAR set every status
+ * flag and ROL/ROR set CF and OF without reading the flags before them
+ * (checked on the host, undefined OF and AF included): the fast shape.  A
+ * masked count of 0 (all flags kept) and RCL/RCR (which read CF) take
+ * the POPFQ shape.
+ */
+static bool shift_flags_fast(HostAluShift op, unsigned size, uint8_t count)
+{
+    unsigned masked = count & (size == 8 ? 63 : 31);
+    return masked != 0 && op != HOSTALU_RCL && op != HOSTALU_RCR;
+}
+
 uint64_t hostalu_shift(HostAluShift op, unsigned size, uint64_t dst, uint8_t count,
                        uint64_t *rflags)
 {
-    uint64_t fl = flags_in(rflags);
     uint64_t c = count;
+    if (shift_flags_fast(op, size, count)) {
+        uint64_t ax, changed = X86_ARITH_FLAGS;
+        switch (op) {
+        case HOSTALU_ROL: RUN_SHIFT_FAST("rol", size, dst, c, ax); changed = X86_FLAG_CF | X86_FLAG_OF; break;
+        case HOSTALU_ROR: RUN_SHIFT_FAST("ror", size, dst, c, ax); changed = X86_FLAG_CF | X86_FLAG_OF; break;
+        case HOSTALU_SHR: RUN_SHIFT_FAST("shr", size, dst, c, ax); break;
+        case HOSTALU_SAR: RUN_SHIFT_FAST("sar", size, dst, c, ax); break;
+        default:          RUN_SHIFT_FAST("shl", size, dst, c, ax); break;   /* SHL, SAL */
+        }
+        *rflags = (*rflags & ~changed) | (flags_from_ax(ax) & changed);
+        return dst;
+    }
+    uint64_t fl = flags_in(rflags);
     switch (op) {
     case HOSTALU_ROL: RUN_SHIFT("rol", size, dst, c, fl); break;
     case HOSTALU_ROR: RUN_SHIFT("ror", size, dst, c, fl); break;
