@@ -1,9 +1,7 @@
 /* Exceptions and interrupts: raising them, and delivering them through the IVT or IDT. */
 #include "cpu/x86/cpu.h"
 
-#include <stdio.h>
-
-#include "cpu/x86/seg.h"
+#include "cpu/x86/farcall.h"
 #include "ui/log.h"
 
 /*
@@ -14,9 +12,10 @@
  * shutdown (triple fault) for a fault while delivering #DF.
  *
  * What is here: real-mode IVT; protected-mode 16/32-bit interrupt and trap
- * gates with the TSS stack switch; long-mode 64-bit gates with RSPn and IST.
- * Task gates (hardware task switching) and virtual-8086 interrupts stop the
- * CPU with a clear message until the whole-system milestone adds them.
+ * gates with the TSS stack switch, from protected or virtual-8086 mode (the
+ * vm86 frame of SDM vol. 3A 20.3.1.1); task gates, which switch tasks in
+ * task.c; long-mode 64-bit gates with RSPn and IST.  Faults while delivering
+ * an event that is not INT n/INT3/INTO carry EXT in their error code.
  */
 
 _Noreturn void x86_raise(X86Cpu *cpu, int vector, uint32_t error_code)
@@ -68,14 +67,6 @@ static bool is_fault(int vector)
 static uint64_t pushed_rflags(const X86Cpu *cpu, int vector, bool soft)
 {
     return !soft && is_fault(vector) ? cpu->s.rflags | X86_FLAG_RF : cpu->s.rflags;
-}
-
-static _Noreturn void stop_cpu(X86Cpu *cpu, const char *what, int vector)
-{
-    snprintf(cpu->error, sizeof(cpu->error), "%s (vector %d at rip 0x%llx)", what, vector,
-             (unsigned long long)cpu->s.rip);
-    cpu->stop = X86_STOP_ERROR;
-    longjmp(*cpu->unwind, 2);
 }
 
 /* Error code for a fault that concerns IDT entry `vector`: IDT bit, EXT bit. */
@@ -153,24 +144,24 @@ static void gate_target(X86Cpu *cpu, const Gate *g, int vector, bool soft, X86De
     }
 }
 
-/* Stack pointer for privilege `dpl` (or IST n) from the current TSS. */
-static uint64_t tss_stack(X86Cpu *cpu, unsigned dpl, unsigned ist, uint16_t *ss_out)
+uint64_t x86_tss_stack(X86Cpu *cpu, unsigned dpl, unsigned ist, uint16_t *ss_out, uint32_t ext)
 {
     X86Segment *tr = &cpu->s.tr;
     if (cpu->s.msr.efer & X86_EFER_LMA) {
         /* 64-bit TSS: RSP0-2 at 4, 12, 20; IST1-7 at 36.. (SDM 7.7). */
         uint64_t off = ist ? 36 + (ist - 1) * 8 : 4 + dpl * 8;
         if (off + 7 > tr->limit) {
-            x86_raise(cpu, X86_EXC_TS, tr->selector & 0xfffc);
+            x86_raise(cpu, X86_EXC_TS, (tr->selector & 0xfffc) | ext);
         }
         *ss_out = dpl;    /* a null selector with RPL = new CPL */
         return x86_read_system(cpu, tr->base + off, 8);
     }
+    /* 32-bit TSS: ESPn at 4 + 8n, SSn after it; 16-bit TSS: SPn at 2 + 4n (SDM 7.2.1, 7.6). */
     bool tss32 = (tr->type & 8) != 0;
     uint64_t off = tss32 ? 4 + dpl * 8 : 2 + dpl * 4;
     unsigned sp_size = tss32 ? 4 : 2;
     if (off + sp_size + 1 > tr->limit) {
-        x86_raise(cpu, X86_EXC_TS, tr->selector & 0xfffc);
+        x86_raise(cpu, X86_EXC_TS, (tr->selector & 0xfffc) | ext);
     }
     *ss_out = x86_read_system(cpu, tr->base + off + sp_size, 2);
     return x86_read_system(cpu, tr->base + off, sp_size);
@@ -180,6 +171,7 @@ static void deliver_long(X86Cpu *cpu, int vector, uint32_t error_code, bool soft
 {
     X86State *s = &cpu->s;
     Gate g = read_gate(cpu, vector, soft);
+    /* SDM 7.7: no task gates in IA-32e mode; only 64-bit interrupt and trap gates. */
     if (g.type != 0xe && g.type != 0xf) {
         x86_raise(cpu, X86_EXC_GP, idt_error(vector, soft));
     }
@@ -199,7 +191,7 @@ static void deliver_long(X86Cpu *cpu, int vector, uint32_t error_code, bool soft
     uint64_t rsp = old_rsp;
     uint16_t new_ss = old_ss;
     if (new_cpl != (unsigned)cpu->cpl || g.ist) {
-        rsp = tss_stack(cpu, new_cpl, g.ist, &new_ss);
+        rsp = x86_tss_stack(cpu, new_cpl, g.ist, &new_ss, soft ? 0 : 1);
         if (new_cpl == (unsigned)cpu->cpl) {
             new_ss = old_ss;
         }
@@ -235,49 +227,138 @@ static void deliver_long(X86Cpu *cpu, int vector, uint32_t error_code, bool soft
     s->rip = g.offset;
 }
 
-/* Push onto a stack segment that is not (yet) SS: limit check, then a linear write. */
-static void push_on(X86Cpu *cpu, const X86Segment *ss, uint32_t *esp, uint32_t value,
-                    unsigned size, int mmu_idx)
+bool x86_stack_room(const X86Segment *ss, uint32_t sp, uint32_t bytes)
+{
+    uint64_t top = ss->db ? 0xffffffffull : 0xffffull;
+    bool expand_down = !(ss->type & 8) && (ss->type & 4);
+    /* Valid offsets: [0, limit] expand-up, [limit + 1, top] expand-down (SDM vol. 3A 5.3). */
+    uint64_t lowest = expand_down ? (uint64_t)ss->limit + 1 : 0;
+    uint64_t highest = expand_down ? top : ss->limit;
+    uint64_t end = sp & top;     /* the pushes fill [end - bytes, end - 1], wrapping at top */
+    if (bytes == 0) {
+        return true;
+    }
+    if (end >= bytes) {
+        return end - bytes >= lowest && end - 1 <= highest;
+    }
+    /* The pushes wrap: they touch offset 0 and offset top. */
+    return lowest == 0 && highest == top;
+}
+
+void x86_push_on(X86Cpu *cpu, const X86Segment *ss, uint32_t *esp, uint32_t value, unsigned size,
+                 int mmu_idx, uint32_t error)
 {
     uint32_t mask = ss->db ? 0xffffffffu : 0xffffu;
-    uint32_t sp = (*esp - size) & mask;
-    if (sp + size - 1 > ss->limit) {
-        x86_raise(cpu, X86_EXC_SS, ss->selector & 0xfffc);
+    if (!x86_stack_room(ss, *esp, size)) {
+        x86_raise(cpu, X86_EXC_SS, error);
     }
+    uint32_t sp = (*esp - size) & mask;
     x86_write_linear(cpu, (uint32_t)(ss->base + sp), value, size, mmu_idx);
     *esp = (*esp & ~mask) | sp;
 }
 
-/* The inner stack of a privilege change, from the TSS, checked (SDM 6.12.1). */
-static void inner_stack(X86Cpu *cpu, unsigned new_cpl, X86Segment *ss, X86Descriptor *ssd,
-                        uint32_t *esp)
+void x86_inner_stack(X86Cpu *cpu, unsigned new_cpl, X86Segment *ss, X86Descriptor *ssd,
+                     uint32_t *esp, uint32_t ext)
 {
     uint16_t ss_sel;
-    *esp = tss_stack(cpu, new_cpl, 0, &ss_sel);
+    *esp = x86_tss_stack(cpu, new_cpl, 0, &ss_sel, ext);
+    uint32_t error = (ss_sel & 0xfffc) | ext;
     if ((ss_sel & ~3u) == 0 || !x86_read_descriptor(cpu, ss_sel, ssd, false)) {
-        x86_raise(cpu, X86_EXC_TS, ss_sel & 0xfffc);
+        x86_raise(cpu, X86_EXC_TS, error);
     }
     x86_segment_from_descriptor(ss, ss_sel, ssd, false);
     if ((ss_sel & 3) != new_cpl || ss->dpl != new_cpl || !ss->s || (ss->type & 8) ||
         !(ss->type & 2)) {
-        x86_raise(cpu, X86_EXC_TS, ss_sel & 0xfffc);
+        x86_raise(cpu, X86_EXC_TS, error);
     }
     if (!ss->present) {
-        x86_raise(cpu, X86_EXC_SS, ss_sel & 0xfffc);
+        x86_raise(cpu, X86_EXC_SS, error);
     }
+}
+
+/*
+ * An interrupt or trap gate outside long mode, SDM vol. 2 INT n
+ * (PROTECTED-MODE, INTER-/INTRA-PRIVILEGE-LEVEL-INTERRUPT and
+ * INTERRUPT-FROM-VIRTUAL-8086-MODE).  From virtual-8086 mode the handler
+ * must be a non-conforming DPL-0 segment: the frame then also holds GS, FS,
+ * DS and ES, which become null (SDM vol. 3A 20.3.1.1, figure 20-5).  Every
+ * push is checked and written before any register changes.
+ */
+static void deliver_through_gate(X86Cpu *cpu, const Gate *g, int vector, uint32_t error_code,
+                                 bool soft)
+{
+    X86State *s = &cpu->s;
+    uint32_t ext = soft ? 0 : 1;
+    bool from_vm86 = (s->rflags & X86_FLAG_VM) != 0;
+    unsigned size = (g->type & 8) ? 4 : 2;   /* 32-bit or 16-bit gate */
+    X86Descriptor d;
+    X86Segment cs;
+    gate_target(cpu, g, vector, soft, &d, &cs);
+    bool conforming = (cs.type & 4) != 0;
+    if (from_vm86 && (conforming || cs.dpl != 0)) {
+        x86_raise(cpu, X86_EXC_GP, (g->selector & 0xfffc) | ext);
+    }
+    unsigned new_cpl = conforming ? (unsigned)cpu->cpl : cs.dpl;
+    bool switch_stack = new_cpl != (unsigned)cpu->cpl;
+
+    X86Segment ss = s->segs[SEG_SS];
+    X86Descriptor ssd;
+    uint32_t esp = s->regs[R_ESP];
+    uint32_t stack_error = ext;              /* #SS(EXT) on the same stack */
+    if (switch_stack) {
+        x86_inner_stack(cpu, new_cpl, &ss, &ssd, &esp, ext);
+        stack_error = (ss.selector & 0xfffc) | ext;
+    }
+    unsigned items = 3 + (switch_stack ? 2 : 0) + (from_vm86 ? 4 : 0) +
+                     (error_code != X86_NO_ERROR_CODE ? 1 : 0);
+    if (!x86_stack_room(&ss, esp, items * size)) {
+        x86_raise(cpu, X86_EXC_SS, stack_error);
+    }
+    uint32_t offset = size == 4 ? (uint32_t)g->offset : (uint16_t)g->offset;
+    if (offset > cs.limit) {
+        x86_raise(cpu, X86_EXC_GP, ext);
+    }
+    int idx = new_cpl == 3 ? MMU_IDX_USER : MMU_IDX_SUPER;
+    if (from_vm86) {
+        static const int vm86_segs[] = { SEG_GS, SEG_FS, SEG_DS, SEG_ES };
+        for (int i = 0; i < 4; i++) {
+            x86_push_on(cpu, &ss, &esp, s->segs[vm86_segs[i]].selector, size, idx, stack_error);
+        }
+    }
+    if (switch_stack) {
+        x86_push_on(cpu, &ss, &esp, s->segs[SEG_SS].selector, size, idx, stack_error);
+        x86_push_on(cpu, &ss, &esp, s->regs[R_ESP], size, idx, stack_error);
+    }
+    x86_push_on(cpu, &ss, &esp, pushed_rflags(cpu, vector, soft), size, idx, stack_error);
+    x86_push_on(cpu, &ss, &esp, s->segs[SEG_CS].selector, size, idx, stack_error);
+    x86_push_on(cpu, &ss, &esp, soft ? cpu->next_rip : s->rip, size, idx, stack_error);
+    if (error_code != X86_NO_ERROR_CODE) {
+        x86_push_on(cpu, &ss, &esp, error_code, size, idx, stack_error);
+    }
+    if (switch_stack) {
+        x86_set_descriptor_accessed(cpu, ss.selector, &ssd);
+        s->segs[SEG_SS] = ss;
+        s->segs[SEG_SS].type |= 1;
+    }
+    s->regs[R_ESP] = esp;
+    s->rflags &= ~(uint64_t)(X86_FLAG_TF | X86_FLAG_NT | X86_FLAG_RF | X86_FLAG_VM);
+    if (!(g->type & 1)) {
+        s->rflags &= ~(uint64_t)X86_FLAG_IF;   /* interrupt gate */
+    }
+    if (from_vm86) {
+        x86_load_null_segment(cpu, SEG_ES, 0);
+        x86_load_null_segment(cpu, SEG_DS, 0);
+        x86_load_null_segment(cpu, SEG_FS, 0);
+        x86_load_null_segment(cpu, SEG_GS, 0);
+    }
+    x86_load_code_segment(cpu, g->selector, &d, new_cpl);
+    s->rip = offset;
 }
 
 static void deliver_protected(X86Cpu *cpu, int vector, uint32_t error_code, bool soft)
 {
-    X86State *s = &cpu->s;
-    if (s->rflags & X86_FLAG_VM) {
-        stop_cpu(cpu, "interrupt in virtual-8086 mode is not supported yet", vector);
-    }
     Gate g = read_gate(cpu, vector, soft);
-    if (g.type == 0x5) {
-        stop_cpu(cpu, "task gate in the IDT: hardware task switching is not supported yet", vector);
-    }
-    if (g.type != 0x6 && g.type != 0x7 && g.type != 0xe && g.type != 0xf) {
+    if (g.type != 0x5 && g.type != 0x6 && g.type != 0x7 && g.type != 0xe && g.type != 0xf) {
         x86_raise(cpu, X86_EXC_GP, idt_error(vector, soft));
     }
     if (soft && g.dpl < (unsigned)cpu->cpl) {
@@ -286,45 +367,13 @@ static void deliver_protected(X86Cpu *cpu, int vector, uint32_t error_code, bool
     if (!g.present) {
         x86_raise(cpu, X86_EXC_NP, idt_error(vector, soft));
     }
-    unsigned size = (g.type & 8) ? 4 : 2;   /* 32-bit or 16-bit gate */
-    X86Descriptor d;
-    X86Segment cs;
-    gate_target(cpu, &g, vector, soft, &d, &cs);
-    bool conforming = (cs.type & 4) != 0;
-    unsigned new_cpl = conforming ? (unsigned)cpu->cpl : cs.dpl;
-    bool switch_stack = new_cpl != (unsigned)cpu->cpl;
-
-    X86Segment ss = s->segs[SEG_SS];
-    X86Descriptor ssd;
-    uint32_t esp = s->regs[R_ESP];
-    if (switch_stack) {
-        inner_stack(cpu, new_cpl, &ss, &ssd, &esp);
+    if (g.type == 0x5) {
+        /* A task gate (SDM vol. 3A 6.12.2): the handler is a task. */
+        x86_task_interrupt(cpu, g.selector, error_code, soft ? cpu->next_rip : cpu->s.rip,
+                           pushed_rflags(cpu, vector, soft), soft ? 0 : 1);
+        return;
     }
-    /* Every push is checked and written before any register changes. */
-    int idx = new_cpl == 3 ? MMU_IDX_USER : MMU_IDX_SUPER;
-    if (switch_stack) {
-        push_on(cpu, &ss, &esp, s->segs[SEG_SS].selector, size, idx);
-        push_on(cpu, &ss, &esp, s->regs[R_ESP], size, idx);
-    }
-    push_on(cpu, &ss, &esp, pushed_rflags(cpu, vector, soft), size, idx);
-    push_on(cpu, &ss, &esp, s->segs[SEG_CS].selector, size, idx);
-    push_on(cpu, &ss, &esp, soft ? cpu->next_rip : s->rip, size, idx);
-    if (error_code != X86_NO_ERROR_CODE) {
-        push_on(cpu, &ss, &esp, error_code, size, idx);
-    }
-    if (switch_stack) {
-        x86_set_descriptor_accessed(cpu, ss.selector, &ssd);
-        s->segs[SEG_SS] = ss;
-        s->segs[SEG_SS].type |= 1;
-    }
-    uint32_t sp_mask = ss.db ? 0xffffffffu : 0xffffu;
-    s->regs[R_ESP] = (s->regs[R_ESP] & ~(uint64_t)sp_mask) | (esp & sp_mask);
-    s->rflags &= ~(uint64_t)(X86_FLAG_TF | X86_FLAG_NT | X86_FLAG_RF | X86_FLAG_VM);
-    if (!(g.type & 1)) {
-        s->rflags &= ~(uint64_t)X86_FLAG_IF;   /* interrupt gate */
-    }
-    x86_load_code_segment(cpu, g.selector, &d, new_cpl);
-    s->rip = size == 4 ? (uint32_t)g.offset : (uint16_t)g.offset;
+    deliver_through_gate(cpu, &g, vector, error_code, soft);
 }
 
 void x86_deliver(X86Cpu *cpu, int vector, uint32_t error_code, bool soft)

@@ -1,16 +1,17 @@
 /* Far control transfers and privilege changes: far JMP/CALL/RET, IRET, INT n, SYSCALL/SYSRET, SYSENTER/SYSEXIT. */
 #include "cpu/x86/exec.h"
+#include "cpu/x86/farcall.h"
 #include "cpu/x86/msr.h"
-#include "cpu/x86/seg.h"
 
 #include <stdio.h>
 
 /*
- * Protected-mode far transfers go straight to code segments (conforming or
- * not), SDM vol. 2 JMP/CALL/RET/IRET and vol. 3A 5.8.  Call gates, task
- * gates and TSS targets (hardware task switching), and IRET to virtual-8086
- * mode or through NT, stop the CPU with a message until the whole-system
- * milestone implements them.
+ * Protected-mode far transfers, SDM vol. 2 JMP/CALL/RET/IRET and vol. 3A
+ * 5.8.  Direct transfers to code segments (conforming or not) are here; a
+ * selector naming a system descriptor goes to callgate.c (call gates, and
+ * task gates and TSSs, which switch tasks in task.c).  IRET with NT returns
+ * to the previous task (task.c); IRET into or inside virtual-8086 mode is
+ * vm86.c's.
  */
 
 static _Noreturn void unsupported(X86Cpu *cpu, const char *what)
@@ -45,11 +46,12 @@ static void far_pointer(X86Cpu *cpu, const X86Insn *insn, uint16_t *sel, uint64_
 }
 
 /*
- * Check a code-segment target of far JMP/CALL in protected mode and return
- * its descriptor; SDM vol. 2 JMP "IF far jump and in protected mode".
+ * The descriptor a protected-mode far JMP/CALL names (SDM vol. 2 JMP "IF
+ * far jump and in protected mode"): #GP(0) for a null selector,
+ * #GP(selector) outside the table.  Returns false for a system descriptor
+ * (a gate or a TSS).
  */
-static void check_code_target(X86Cpu *cpu, uint16_t sel, uint64_t off, X86Descriptor *d,
-                              X86Segment *cs)
+static bool read_far_target(X86Cpu *cpu, uint16_t sel, X86Descriptor *d, X86Segment *cs)
 {
     if ((sel & ~3u) == 0) {
         x86_raise_gp0(cpu);
@@ -58,9 +60,12 @@ static void check_code_target(X86Cpu *cpu, uint16_t sel, uint64_t off, X86Descri
         x86_raise(cpu, X86_EXC_GP, sel & 0xfffc);
     }
     x86_segment_from_descriptor(cs, sel, d, false);
-    if (!cs->s) {
-        unsupported(cpu, "a far transfer through a call gate, task gate or TSS");
-    }
+    return cs->s;
+}
+
+/* Check a code-segment target of far JMP/CALL in protected mode. */
+static void check_code_target(X86Cpu *cpu, uint16_t sel, uint64_t off, X86Segment *cs)
+{
     if (!(cs->type & 8)) {
         x86_raise(cpu, X86_EXC_GP, sel & 0xfffc);
     }
@@ -98,7 +103,11 @@ static void op_jmpf(X86Cpu *cpu, const X86Insn *insn)
     }
     X86Descriptor d;
     X86Segment cs;
-    check_code_target(cpu, sel, off, &d, &cs);
+    if (!read_far_target(cpu, sel, &d, &cs)) {
+        x86_far_system(cpu, sel, &d, false);
+        return;
+    }
+    check_code_target(cpu, sel, off, &cs);
     x86_load_code_segment(cpu, sel, &d, cpu->cpl);
     cpu->next_rip = off;
 }
@@ -131,7 +140,11 @@ static void op_callf(X86Cpu *cpu, const X86Insn *insn)
     }
     X86Descriptor d;
     X86Segment cs;
-    check_code_target(cpu, sel, off, &d, &cs);
+    if (!read_far_target(cpu, sel, &d, &cs)) {
+        x86_far_system(cpu, sel, &d, true);
+        return;
+    }
+    check_code_target(cpu, sel, off, &cs);
     push_far_return(cpu, insn->opsize);
     x86_load_code_segment(cpu, sel, &d, cpu->cpl);
     cpu->next_rip = off;
@@ -295,15 +308,24 @@ static void iret_set_flags(X86Cpu *cpu, uint64_t popped, unsigned size, unsigned
 static void op_iret(X86Cpu *cpu, const X86Insn *insn)
 {
     unsigned size = insn->opsize;
+    unsigned old_cpl = cpu->cpl;
+    /* SDM vol. 2 IRET: virtual-8086 mode and task returns read no frame here. */
+    if (cpu->s.rflags & X86_FLAG_VM) {
+        x86_vm86_iret(cpu, size);
+        return;
+    }
+    if (protected_mode(cpu) && (cpu->s.rflags & X86_FLAG_NT)) {
+        if (cpu->s.msr.efer & X86_EFER_LMA) {
+            x86_raise_gp0(cpu);   /* SDM 7.7: no task return in IA-32e mode */
+        }
+        x86_task_return(cpu);
+        return;
+    }
     uint64_t off = stack_item(cpu, 0, size);
     uint16_t sel = stack_item(cpu, 1, size);
     uint64_t flags = stack_item(cpu, 2, size);
-    unsigned old_cpl = cpu->cpl;
 
     if (!protected_mode(cpu)) {
-        if (cpu->s.rflags & X86_FLAG_VM) {
-            unsupported(cpu, "IRET in virtual-8086 mode");
-        }
         if (off > cpu->s.segs[SEG_CS].limit) {
             x86_raise_gp0(cpu);
         }
@@ -313,14 +335,9 @@ static void op_iret(X86Cpu *cpu, const X86Insn *insn)
         cpu->s.events.nmi_masked = 0;
         return;
     }
-    if (cpu->s.rflags & X86_FLAG_NT) {
-        if (cpu->s.msr.efer & X86_EFER_LMA) {
-            x86_raise_gp0(cpu);
-        }
-        unsupported(cpu, "IRET with NT set (a task return)");
-    }
     if ((flags & X86_FLAG_VM) && size == 4 && old_cpl == 0 && !(cpu->s.msr.efer & X86_EFER_LMA)) {
-        unsupported(cpu, "IRET to virtual-8086 mode");
+        x86_iret_to_vm86(cpu);
+        return;
     }
     X86Descriptor d;
     X86Segment cs;
@@ -358,8 +375,15 @@ static void op_iret(X86Cpu *cpu, const X86Insn *insn)
 
 static void op_int(X86Cpu *cpu, const X86Insn *insn)
 {
-    if ((cpu->s.rflags & X86_FLAG_VM) && ((cpu->s.rflags >> 12) & 3) < 3) {
-        x86_raise_gp0(cpu);   /* without VME, INT n in vm86 needs IOPL 3 */
+    if (cpu->s.rflags & X86_FLAG_VM) {
+        if (cpu->s.cr4 & X86_CR4_VME) {
+            if (x86_vm86_soft_int(cpu, insn->imm & 0xff)) {
+                cpu->end_block = true;   /* through the 8086 program's own table */
+                return;
+            }
+        } else if (((cpu->s.rflags >> 12) & 3) < 3) {
+            x86_raise_gp0(cpu);   /* without VME, INT n in vm86 needs IOPL 3 */
+        }
     }
     x86_deliver(cpu, insn->imm & 0xff, X86_NO_ERROR_CODE, true);
     cpu->next_rip = cpu->s.rip;

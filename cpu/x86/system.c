@@ -20,27 +20,54 @@ static bool protected_mode(const X86Cpu *cpu)
     return (cpu->s.cr0 & X86_CR0_PE) && !(cpu->s.rflags & X86_FLAG_VM);
 }
 
-/* ---- CLI/STI, SDM vol. 2 CLI/STI (VME/PVI virtual interrupts: not advertised) ---- */
+/*
+ * ---- CLI/STI, SDM vol. 2 CLI/STI ----
+ * IF changes where IOPL allows it.  Otherwise the virtual-mode extensions
+ * (CR4.VME in virtual-8086 mode, CR4.PVI at CPL3 in protected mode, SDM
+ * vol. 3A 20.3-20.4) change VIF instead, STI faulting while VIP is set;
+ * without them it is #GP(0).
+ */
 
 static unsigned iopl(const X86Cpu *cpu)
 {
     return (cpu->s.rflags >> 12) & 3;
 }
 
+static bool may_change_if(const X86Cpu *cpu)
+{
+    if (!(cpu->s.cr0 & X86_CR0_PE)) {
+        return true;
+    }
+    return (cpu->s.rflags & X86_FLAG_VM) ? iopl(cpu) == 3 : (unsigned)cpu->cpl <= iopl(cpu);
+}
+
+static bool virtual_interrupts(const X86Cpu *cpu)
+{
+    if (cpu->s.rflags & X86_FLAG_VM) {
+        return (cpu->s.cr4 & X86_CR4_VME) != 0;
+    }
+    return (cpu->s.cr0 & X86_CR0_PE) && cpu->cpl == 3 && (cpu->s.cr4 & X86_CR4_PVI);
+}
+
 static void op_cli(X86Cpu *cpu, const X86Insn *insn)
 {
-    if (protected_mode(cpu) ? (unsigned)cpu->cpl > iopl(cpu)
-                            : (cpu->s.rflags & X86_FLAG_VM) && iopl(cpu) < 3) {
+    if (may_change_if(cpu)) {
+        cpu->s.rflags &= ~(uint64_t)X86_FLAG_IF;
+    } else if (virtual_interrupts(cpu)) {
+        cpu->s.rflags &= ~(uint64_t)X86_FLAG_VIF;
+    } else {
         x86_raise_gp0(cpu);
     }
-    cpu->s.rflags &= ~(uint64_t)X86_FLAG_IF;
 }
 
 static void op_sti(X86Cpu *cpu, const X86Insn *insn)
 {
-    if (protected_mode(cpu) ? (unsigned)cpu->cpl > iopl(cpu)
-                            : (cpu->s.rflags & X86_FLAG_VM) && iopl(cpu) < 3) {
-        x86_raise_gp0(cpu);
+    if (!may_change_if(cpu)) {
+        if (!virtual_interrupts(cpu) || (cpu->s.rflags & X86_FLAG_VIP)) {
+            x86_raise_gp0(cpu);
+        }
+        cpu->s.rflags |= X86_FLAG_VIF;
+        return;
     }
     /* SDM STI: interrupts stay blocked until after the next instruction. */
     if (!(cpu->s.rflags & X86_FLAG_IF)) {

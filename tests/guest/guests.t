@@ -13,6 +13,10 @@
 #   ; @no-output REGEX no COM1 line may match
 #   ; @report          prints REGS blocks: they must be identical across backends
 #   ; @timeout SECS    per run (default $TANDEM_TIMEOUT or 60)
+#   ; @skip-error REGEX a run that fails with a stderr line matching REGEX is a
+#                      skip, with that line as the reason: the host cannot run
+#                      this guest there (e.g. a nested KVM that emulates the
+#                      guest's CPL0 code and lacks an instruction it needs)
 #
 # Environment: TANDEM_BUILD (default "build") locates tandem and the built
 # guests; TANDEM overrides the tandem binary; TANDEM_TIMEOUT sets the default
@@ -37,7 +41,7 @@ my @common_args = ('-nographic', '-no-reboot',
 sub read_test_spec {
     my ($asm) = @_;
     my %spec = (name => basename($asm, '.asm'), status => 33, args => [],
-                output => [], no_output => [], report => 0,
+                output => [], no_output => [], report => 0, skip_error => [],
                 timeout => $default_timeout);
     open my $fh, '<', $asm or die "$asm: $!\n";
     while (my $line = <$fh>) {
@@ -51,6 +55,7 @@ sub read_test_spec {
         elsif ($key eq 'no-output') { push @{$spec{no_output}}, $value }
         elsif ($key eq 'report') { $spec{report} = 1 }
         elsif ($key eq 'timeout') { $spec{timeout} = $value }
+        elsif ($key eq 'skip-error') { push @{$spec{skip_error}}, $value }
         else { die "$asm: unknown key \@$key\n" }
     }
     close $fh;
@@ -68,6 +73,16 @@ sub register_reports {
 }
 
 # ---------------------------------------------------------------- checks
+
+# The stderr line that makes a failed run a skip (see @skip-error), or undef.
+sub skip_reason {
+    my ($spec, $r) = @_;
+    for my $re (@{$spec->{skip_error}}) {
+        my ($line) = grep { /$re/ } split /\n/, $r->{err};
+        return $line if defined $line;
+    }
+    return undef;
+}
 
 # Why this run does not match the spec, or '' when it does.
 sub check_run {
@@ -122,7 +137,11 @@ for my $spec (@specs) {
         $reports{$spec->{name}}{$backend->{name}} = register_reports($r->{out})
             if $spec->{report};
         my $problems = check_run($spec, $r);
-        if ($problems eq '') {
+        my $skip = $problems eq '' ? undef : skip_reason($spec, $r);
+        if (defined $skip) {
+            delete $reports{$spec->{name}}{$backend->{name}};
+            print "ok $n - $label # SKIP $backend->{name} cannot run it here: $skip\n";
+        } elsif ($problems eq '') {
             printf "ok %d - %s (%.2fs)\n", $n, $label, $r->{seconds};
         } else {
             print "not ok $n - $label\n";
