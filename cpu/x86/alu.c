@@ -1,6 +1,8 @@
 /* Integer arithmetic and logic: ADD..CMP, INC DEC NEG NOT TEST, flag ops, CBW/CWD, BCD, ADX. */
 #include "cpu/x86/exec.h"
 
+#include <string.h>
+
 #include "cpu/x86/cpuid.h"
 #include "cpu/x86/hostalu.h"
 
@@ -50,11 +52,19 @@ static void alu_binary(X86Cpu *cpu, const X86Insn *insn, HostAluBinary op)
 {
     unsigned size = x86_opnd_size(insn, 0);
     bool writes = op != HOSTALU_CMP && op != HOSTALU_TEST;
-    uint64_t dst = writes ? read_dest_for_update(cpu, insn) : x86_opnd_read(cpu, insn, 0);
+    uint8_t *in_place = writes ? x86_opnd_rmw_host(cpu, insn) : NULL;
+    uint64_t dst = 0;
+    if (in_place) {
+        memcpy(&dst, in_place, size);
+    } else {
+        dst = writes ? read_dest_for_update(cpu, insn) : x86_opnd_read(cpu, insn, 0);
+    }
     uint64_t src = x86_opnd_read(cpu, insn, 1);
     uint64_t flags = cpu->s.rflags;
     uint64_t result = hostalu_binary(op, size, dst, src, &flags);
-    if (writes) {
+    if (in_place) {
+        memcpy(in_place, &result, size);
+    } else if (writes) {
         x86_opnd_write(cpu, insn, 0, result);
     }
     cpu->s.rflags = flags;
@@ -75,10 +85,20 @@ static void op_test(X86Cpu *cpu, const X86Insn *insn) { alu_binary(cpu, insn, HO
 static void alu_unary(X86Cpu *cpu, const X86Insn *insn, HostAluUnary op)
 {
     unsigned size = x86_opnd_size(insn, 0);
-    uint64_t dst = read_dest_for_update(cpu, insn);
+    uint8_t *in_place = x86_opnd_rmw_host(cpu, insn);
+    uint64_t dst = 0;
+    if (in_place) {
+        memcpy(&dst, in_place, size);
+    } else {
+        dst = read_dest_for_update(cpu, insn);
+    }
     uint64_t flags = cpu->s.rflags;
     uint64_t result = hostalu_unary(op, size, dst, &flags);
-    x86_opnd_write(cpu, insn, 0, result);
+    if (in_place) {
+        memcpy(in_place, &result, size);
+    } else {
+        x86_opnd_write(cpu, insn, 0, result);
+    }
     cpu->s.rflags = flags;
 }
 

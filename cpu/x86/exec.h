@@ -167,6 +167,27 @@ static inline __attribute__((always_inline)) void x86_opnd_write(X86Cpu *cpu, co
     }
 }
 
+/*
+ * For a read-modify-write of operand 0 in memory: the host address of its
+ * bytes when the TLB lets the CPU write them in place (the segment checks
+ * and #AC done, the page writable and not holding decoded code, the
+ * operand within one page), else NULL: then probe, read and write it.
+ */
+static inline uint8_t *x86_opnd_rmw_host(X86Cpu *cpu, const X86Insn *insn)
+{
+    if (insn->opnd_loc[0] != X86_LOC_MEM) {
+        return NULL;
+    }
+    unsigned size = insn->opnd_size[0];
+    uint64_t la = x86_linear(cpu, insn->seg, x86_insn_ea(cpu, insn), size, MMU_WRITE);
+    const TlbEntry *e = tlb_entry(&cpu->tlb, x86_mmu_idx(cpu), la);
+    if (e->tag[MMU_WRITE] != (la & MMU_PAGE_MASK) || (la & ~MMU_PAGE_MASK) + size > MMU_PAGE_SIZE) {
+        return NULL;
+    }
+    cpu->tlb.count.hits++;
+    return (uint8_t *)(uintptr_t)(la + e->addend);
+}
+
 /* For a read-modify-write memory destination: fault now, not after the read. */
 void x86_opnd_probe_write(X86Cpu *cpu, const X86Insn *insn, int i);
 
