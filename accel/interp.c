@@ -82,6 +82,20 @@ static uint64_t ram_pages(const Machine *m)
     return top >> MMU_PAGE_BITS;
 }
 
+/*
+ * What the LAPIC each vCPU gets here (hw/apic.h) adds to the software CPU's
+ * CPUID: an on-chip APIC, x2APIC mode and the TSC-deadline timer (CPUID
+ * leaf 1 EDX bit 9, ECX bits 21 and 24; SDM vol. 3A 10.4.2, 10.12.1, 10.5.4.1).
+ */
+static void interp_add_lapic_features(X86Cpuid *supported)
+{
+    X86CpuidEntry *leaf1 = (X86CpuidEntry *)x86_cpuid_find(supported, 1, 0);
+    if (leaf1) {
+        leaf1->edx |= 1u << 9;
+        leaf1->ecx |= (1u << 21) | (1u << 24);
+    }
+}
+
 static int interp_init(Machine *m, char *err, size_t errlen)
 {
     InterpVM *vm = calloc(1, sizeof(*vm));
@@ -91,6 +105,7 @@ static int interp_init(Machine *m, char *err, size_t errlen)
     }
     pthread_mutex_init(&vm->lock, NULL);
     x86_soft_cpuid_supported(&vm->supported);
+    interp_add_lapic_features(&vm->supported);
     vm->code = codecache_new(ram_pages(m));
     m->accel_state = vm;
     return 0;
@@ -368,9 +383,15 @@ static void apply_init_sipi(InterpVCPU *iv)
 {
     X86Cpu *cpu = &iv->cpu;
     if (__atomic_exchange_n(&iv->pending_init, 0, __ATOMIC_ACQ_REL)) {
+        /* SDM vol. 3A 9.1: INIT leaves the MSRs (MTRRs, PAT, APIC base), the TSC
+         * and the x87/SSE state alone; EFER is reset with the rest (table 9-1). */
         X86State s;
         x86_state_reset(&s);
-        s.msr.apic_base = cpu->s.msr.apic_base;
+        uint64_t efer = s.msr.efer;
+        s.msr = cpu->s.msr;
+        s.msr.efer = efer;
+        s.msr.tsc = x86_tsc_read(cpu);
+        s.fpu = cpu->s.fpu;
         s.run_state = X86_WAIT_FOR_SIPI;
         x86_cpu_set_state(cpu, &s);
     }
@@ -520,9 +541,24 @@ static void interp_memory_changed(Machine *m)
     pthread_mutex_unlock(&vm->lock);
 }
 
+/* -d mmu: the soft MMU's counters, once per vCPU when it goes away. */
+static void log_mmu_counters(const InterpVCPU *iv)
+{
+    const MmuCounters *c = &iv->cpu.tlb.count;
+    log_mask(LOG_MMU, "mmu: vcpu%d TLB hits %llu misses %llu walks %llu faults %llu flushes %llu "
+             "(%llu with global pages) page flushes %llu\n", iv->vcpu->index,
+             (unsigned long long)c->hits, (unsigned long long)c->misses,
+             (unsigned long long)c->walks, (unsigned long long)c->faults,
+             (unsigned long long)c->flushes, (unsigned long long)c->global_flushes,
+             (unsigned long long)c->page_flushes);
+}
+
 static void interp_vcpu_destroy(VCPU *v)
 {
     InterpVCPU *iv = v->accel;
+    if (iv) {
+        log_mmu_counters(iv);
+    }
     if (iv && iv->lapic) {
         machine_lock();
         lapic_free(iv->lapic);

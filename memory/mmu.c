@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cpu/x86/state.h"
+#include "ui/log.h"
 
 /*
  * SDM vol. 3A chapter 4.  The walk collects, level by level, the entry
@@ -306,6 +307,7 @@ void tlb_flush_all(Tlb *tlb)
     }
     tlb->count.flushes++;
     tlb->count.global_flushes++;
+    log_mask(LOG_MMU, "mmu: TLB flush, global pages too\n");
 }
 
 void tlb_flush_nonglobal(Tlb *tlb)
@@ -318,6 +320,7 @@ void tlb_flush_nonglobal(Tlb *tlb)
         }
     }
     tlb->count.flushes++;
+    log_mask(LOG_MMU, "mmu: TLB flush, global pages kept\n");
 }
 
 void tlb_flush_page(Tlb *tlb, uint64_t la)
@@ -337,6 +340,7 @@ void tlb_flush_page(Tlb *tlb, uint64_t la)
         }
     }
     tlb->count.page_flushes++;
+    log_mask(LOG_MMU, "mmu: TLB flush of the page at 0x%llx\n", (unsigned long long)la);
 }
 
 void tlb_flush_gpa(Tlb *tlb, uint64_t gpa)

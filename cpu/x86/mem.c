@@ -23,10 +23,16 @@ static uint64_t translate(X86Cpu *cpu, uint64_t la, MmuAccess kind, int mmu_idx)
     uint32_t pf;
     cpu->tlb.count.misses++;
     cpu->tlb.count.walks++;
+    static const char *const kind_names[] = { "read", "write", "fetch" };
     if (!mmu_walk(cpu->mem, &cpu->mmu, la, kind, mmu_idx, &r, &pf)) {
         cpu->tlb.count.faults++;
+        log_mask(LOG_MMU, "mmu: walk %s 0x%llx (idx %d): #PF error 0x%x\n", kind_names[kind],
+                 (unsigned long long)la, mmu_idx, pf);
         x86_raise_pf(cpu, la, pf);
     }
+    log_mask(LOG_MMU, "mmu: walk %s 0x%llx (idx %d) -> 0x%llx, %u-bit page%s\n", kind_names[kind],
+             (unsigned long long)la, mmu_idx, (unsigned long long)r.gpa, r.page_bits,
+             r.global ? ", global" : "");
     uint8_t *host = address_space_ram_ptr(cpu->mem, r.gpa & MMU_PAGE_MASK, MMU_PAGE_SIZE);
     tlb_fill(&cpu->tlb, mmu_idx, la, &r, host, kind, !is_code_page(cpu, r.gpa));
     return r.gpa;
