@@ -28,26 +28,49 @@
  *    before the opcode: a legacy prefix after it cancels it (2.2.1).
  *  - A mandatory prefix (66/F2/F3 before 0F, 2.1.2) selects the row; the
  *    last F2/F3 takes precedence over 66, which then only sizes operands.
- *    Where the opcode has no row for the prefix, the prefix is an ordinary
- *    one (operand size, REP): the decoder falls back to the NP row, then to
- *    rows without a mandatory prefix.  The SDM calls such combinations
- *    reserved; this is what capstone (LLVM's tables) does.
+ *    An opcode whose rows all have a mandatory prefix (the SSE/MMX ones, the
+ *    NP instructions) is #UD with a prefix it has no row for: F3 0F 28 and
+ *    F2 0F 54 are #UD, not MOVAPS and ANDPS, and 66 0F 77 is not EMMS (each
+ *    instruction page's NP/66/F2/F3 encodings; this host's CPU agrees, see
+ *    the capstone allowlist).  Only where the opcode also has rows without
+ *    a mandatory prefix (0F BC BSF beside F3 TZCNT, 90 NOP beside F3 PAUSE)
+ *    does a prefix with no row of its own stay an ordinary one (operand
+ *    size, an ignored REP).  NFx rows (MOVBE) take no F2/F3 but any 66.
+ *  - VEX (2.3): C4 (three bytes) or C5 (two bytes) in place of the opcode;
+ *    outside 64-bit mode only when the next byte has bits 7:6 = 11b, which
+ *    a ModRM of LES/LDS cannot (2.3.5.2; real and virtual-8086 mode: see
+ *    decode.h).  VEX.mmmmm selects map 0F/0F38/0F3A (others #UD), VEX.pp
+ *    the mandatory prefix, VEX.R/X/B/W act as REX's bits (2.3.5.3; R and X
+ *    are necessarily 1 outside 64-bit mode, where B and W are ignored for
+ *    the general-purpose instructions, and so is vvvv's top bit where vvvv
+ *    names a register).  #UD: a VEX prefix after 66, F2, F3, LOCK or REX
+ *    (2.3.2-2.3.4); VEX.L = 1 for an "LZ" row; VEX.vvvv other than 1111b
+ *    where the row has no vvvv operand (3.1.1.2; all four bits, in 32-bit
+ *    mode too, as this host's CPU checks them).  VEX rows live in maps of
+ *    their own, and the only ones are BMI1/BMI2: every other VEX opcode
+ *    (AVX, FMA...) is #UD.
  *  - Operand size from mode, 66 and REX.W, with d64/f64 rows (table A-1,
  *    2.2.1.2); address size from mode and 67 (2.2.1.3).
  *  - 16-bit ModRM addressing (table 2-1), 32/64-bit with SIB (tables 2-2,
  *    2-3), RIP-relative for mod = 00 rm = 101 in 64-bit mode (2.2.1.6).
  *  - The 15-byte limit (2.3.11): fetching a 16th byte is X86_DECODE_TOO_LONG.
  *    The length is resolved before the checks that only make an instruction
- *    invalid (LOCK, Sreg/CR/DR numbers), so a too-long instruction is #GP.
+ *    invalid (LOCK, Sreg/CR/DR numbers, the VEX rules), so a too-long
+ *    instruction is #GP.
  *  - LOCK: #UD unless the row allows it and the destination is memory (SDM
  *    vol. 2B "LOCK").
  *
- * Not done here: VEX/EVEX/XOP (C4/C5/62/8F forms decode as #UD: tandem models
- * a CPU without AVX), anything that depends on CPU state beyond the mode
- * (CPL, CR4 bits, CPUID features): the executor checks those.
+ * Not done here: EVEX/XOP (62/8F forms decode as #UD: tandem models a CPU
+ * without AVX-512 or XOP), VEX instructions other than BMI1/BMI2, anything
+ * that depends on CPU state beyond the mode (CPL, CR0.PE and EFLAGS.VM for
+ * VEX, CR4 bits, CPUID features): the executor checks those.
  */
 
-enum { MAP_ONE, MAP_0F, MAP_0F38, MAP_0F3A, NR_MAPS };
+enum {
+    MAP_ONE, MAP_0F, MAP_0F38, MAP_0F3A,        /* legacy: opcode bytes 0F, 0F 38, 0F 3A */
+    MAP_VEX_0F, MAP_VEX_0F38, MAP_VEX_0F3A,     /* VEX.mmmmm = 1, 2, 3 */
+    NR_MAPS
+};
 
 #define MAX_ROWS 2048
 #define NO_SEG 0xff
@@ -140,6 +163,17 @@ static unsigned opcode_map(uint32_t opcode)
     return (opcode >> 8) == 0x0f38 ? MAP_0F38 : MAP_0F3A;
 }
 
+/* The map a row is indexed under: its opcode's, or the VEX map of that opcode. */
+static unsigned row_map(const X86OpcodeRow *row)
+{
+    unsigned map = opcode_map(row->opcode);
+    if (row->flags & X86_ROW_VEX) {
+        assert(map != MAP_ONE);
+        return map - MAP_0F + MAP_VEX_0F;
+    }
+    return map;
+}
+
 static unsigned row_mode_mask(const X86OpcodeRow *row)
 {
     if (row->flags & X86_ROW_I64) {
@@ -189,7 +223,7 @@ static void build_index(void)
     assert(n <= MAX_ROWS);
     for (unsigned i = 0; i < n; i++) {
         const X86OpcodeRow *row = &x86_opcode_table[i];
-        OpcodeIndex *ix = &opcode_index[opcode_map(row->opcode)][row->opcode & 0xff];
+        OpcodeIndex *ix = &opcode_index[row_map(row)][row->opcode & 0xff];
         assert(ix->count < 255);
         ix->count++;
     }
@@ -204,7 +238,7 @@ static void build_index(void)
     /* Stable: the rows of one opcode keep their table order. */
     for (unsigned i = 0; i < n; i++) {
         const X86OpcodeRow *row = &x86_opcode_table[i];
-        unsigned map = opcode_map(row->opcode);
+        unsigned map = row_map(row);
         OpcodeIndex *ix = &opcode_index[map][row->opcode & 0xff];
         bool has_modrm;
 
@@ -326,35 +360,44 @@ static bool row_matches(unsigned i, X86DecodeMode mode, bool has_modrm, uint8_t 
 }
 
 /*
- * The matching row, or -1.  The mandatory prefix is the last of F2/F3 if
+ * The mandatory prefix the legacy prefixes ask for: the last of F2/F3 if
  * there is one (66 is then only an operand-size prefix, as in 66 F2 0F 38 F1
- * CRC32 r32, r/m16), else 66.  Rows are tried for that prefix, then NP, then
- * rows without a mandatory prefix.
+ * CRC32 r32, r/m16), else 66, else none.
  */
-static int select_row(const OpcodeIndex *ix, const Prefixes *px, X86DecodeMode mode,
-                      uint8_t modrm)
+static unsigned mandatory_prefix(const Prefixes *px)
 {
-    uint8_t wanted[3];
-    unsigned nwanted = 0;
-
     if (px->rep) {
-        wanted[nwanted++] = px->rep == 0xf3 ? X86_MP_F3 : X86_MP_F2;
-    } else if (px->opsize) {
-        wanted[nwanted++] = X86_MP_66;
+        return px->rep == 0xf3 ? X86_MP_F3 : X86_MP_F2;
     }
-    wanted[nwanted++] = X86_MP_NONE;
-    wanted[nwanted++] = X86_MP_ANY;
+    return px->opsize ? X86_MP_66 : X86_MP_NONE;
+}
 
-    for (unsigned w = 0; w < nwanted; w++) {
-        for (unsigned k = 0; k < ix->count; k++) {
-            unsigned i = row_order[ix->first + k];
-            if (x86_opcode_table[i].mandatory == wanted[w] &&
-                row_matches(i, mode, ix->has_modrm, modrm)) {
-                return i;
-            }
+static int first_match(const OpcodeIndex *ix, unsigned mandatory, X86DecodeMode mode,
+                       uint8_t modrm)
+{
+    for (unsigned k = 0; k < ix->count; k++) {
+        unsigned i = row_order[ix->first + k];
+        if (x86_opcode_table[i].mandatory == mandatory &&
+            row_matches(i, mode, ix->has_modrm, modrm)) {
+            return i;
         }
     }
     return -1;
+}
+
+/*
+ * The matching row, or -1: a row for exactly the mandatory prefix `wanted`
+ * (X86_MP_NONE/66/F3/F2); NFx rows where there is no F2/F3; else a row
+ * without a mandatory prefix.  Never a row for another prefix: where the
+ * opcode has only such rows, the prefix makes it #UD (see the design note).
+ */
+static int select_row(const OpcodeIndex *ix, unsigned wanted, X86DecodeMode mode, uint8_t modrm)
+{
+    int i = first_match(ix, wanted, mode, modrm);
+    if (i < 0 && (wanted == X86_MP_NONE || wanted == X86_MP_66)) {
+        i = first_match(ix, X86_MP_NFX, mode, modrm);
+    }
+    return i >= 0 ? i : first_match(ix, X86_MP_ANY, mode, modrm);
 }
 
 /* ---- sizes ---- */
@@ -554,6 +597,121 @@ static bool registers_valid(const X86OpcodeRow *row, const X86Insn *insn, X86Dec
     return true;
 }
 
+/* ---- VEX, SDM vol. 2A 2.3 ---- */
+
+typedef struct Vex {
+    bool present;
+    uint8_t ext;        /* R X B as REX's bits 2:0 say them (un-inverted); 0 outside 64-bit mode */
+    uint8_t vvvv;       /* un-inverted, all four bits as encoded */
+    bool w, l;
+    uint8_t pp;         /* X86_MP_NONE, _66, _F3, _F2 */
+} Vex;
+
+/*
+ * Is the C4/C5 byte just fetched a VEX prefix?  Always in 64-bit mode (LES
+ * and LDS are i64); elsewhere only when the next byte has bits 7:6 = 11b, the
+ * register form LES/LDS cannot have (2.3.5.2).  The next byte stays unread.
+ */
+static int detect_vex(Cursor *c, X86DecodeMode mode, uint8_t first, bool *vex)
+{
+    uint8_t next;
+    int r;
+
+    *vex = false;
+    if (first != 0xc4 && first != 0xc5) {
+        return 0;
+    }
+    if (mode == X86_MODE_64) {
+        *vex = true;
+        return 0;
+    }
+    if ((r = fetch_byte(c, &next))) {
+        return r;
+    }
+    c->pos--;
+    *vex = (next & 0xc0) == 0xc0;
+    return 0;
+}
+
+/*
+ * The VEX prefix after its first byte, then the opcode byte.  Two-byte form
+ * (C5): R vvvv L pp, map 0F.  Three-byte form (C4): R X B mmmmm, W vvvv L pp.
+ * R, X, B and vvvv are stored inverted (2.3.5.3-2.3.5.5).  Outside 64-bit
+ * mode B and W are ignored (R and X are 1 there by the C4/C5 rule above).
+ */
+static int decode_vex(Cursor *c, X86DecodeMode mode, uint8_t first, Vex *v, unsigned *map,
+                      uint8_t *opcode)
+{
+    uint8_t b1, b2;
+    unsigned mmmmm = 1;
+    int r;
+
+    if ((r = fetch_byte(c, &b1))) {
+        return r;
+    }
+    if (first == 0xc4) {
+        mmmmm = b1 & 0x1f;
+        if (mmmmm < 1 || mmmmm > 3) {
+            return X86_DECODE_UD;               /* 2.3.5.3: reserved maps */
+        }
+        if ((r = fetch_byte(c, &b2))) {
+            return r;
+        }
+        v->ext = (~b1 >> 5) & 7;                /* R X B */
+    } else {
+        b2 = b1 & 0x7f;                         /* W = 0 */
+        v->ext = (~b1 >> 5) & 4;                /* R */
+    }
+    if (mode != X86_MODE_64) {
+        v->ext = 0;
+    }
+    v->present = true;
+    v->w = b2 >> 7;
+    v->vvvv = (~b2 >> 3) & 0xf;
+    v->l = (b2 >> 2) & 1;
+    v->pp = (b2 & 3) == 0 ? X86_MP_NONE : (b2 & 3) == 1 ? X86_MP_66
+          : (b2 & 3) == 2 ? X86_MP_F3 : X86_MP_F2;
+    *map = MAP_VEX_0F + mmmmm - 1;
+    return fetch_byte(c, opcode);
+}
+
+static bool row_has_kind(const X86OpcodeRow *row, unsigned kind)
+{
+    for (unsigned i = 0; i < 4 && row->operand[i]; i++) {
+        if (row->operand[i] == kind) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The checks that make a fully-sized VEX instruction invalid: a 66, F2, F3,
+ * LOCK or REX prefix before VEX (2.3.2-2.3.4), VEX.L = 1 on an LZ row, and
+ * vvvv other than 1111b (un-inverted 0) where the row has no vvvv operand.
+ */
+static bool vex_valid(const Vex *v, const Prefixes *px, const X86OpcodeRow *row)
+{
+    if (px->opsize || px->rep || px->lock || px->rex) {
+        return false;
+    }
+    if (v->l && (row->flags & X86_ROW_VEX_L0)) {
+        return false;
+    }
+    return v->vvvv == 0 || row_has_kind(row, X86_OPK_By);
+}
+
+/*
+ * X86Insn.vex for a VEX instruction.  Outside 64-bit mode only the low three
+ * bits of vvvv select a register (SDM 2.3.6; this host's CPU ignores the top
+ * bit, checked natively in compatibility mode).
+ */
+static uint8_t vex_summary(const Vex *v, X86DecodeMode mode)
+{
+    unsigned vvvv = mode == X86_MODE_64 ? v->vvvv : v->vvvv & 7;
+    return X86_VEX_PRESENT | (v->l ? X86_VEX_L : 0) | (v->w ? X86_VEX_W : 0) | vvvv;
+}
+
 /* ---- the decoder ---- */
 
 static int decode_opcode(Cursor *c, unsigned *map, uint8_t *opcode)
@@ -582,29 +740,28 @@ static int decode_opcode(Cursor *c, unsigned *map, uint8_t *opcode)
 /* The register in the opcode's low bits, for the Z kinds. */
 static bool row_has_opcode_register(const X86OpcodeRow *row)
 {
-    for (unsigned i = 0; i < 4 && row->operand[i]; i++) {
-        unsigned k = row->operand[i];
-        if (k == X86_OPK_Zb || k == X86_OPK_Zv || k == X86_OPK_Zy) {
-            return true;
-        }
-    }
-    return false;
+    return row_has_kind(row, X86_OPK_Zb) || row_has_kind(row, X86_OPK_Zv) ||
+           row_has_kind(row, X86_OPK_Zy);
 }
 
-/* ModRM.reg, and ModRM.rm as a register or a memory operand (SIB, displacement). */
-static int decode_modrm_operands(Cursor *c, const X86OpcodeRow *row, uint8_t modrm,
-                                 const Prefixes *px, X86DecodeMode mode, X86Insn *insn)
+/*
+ * ModRM.reg, and ModRM.rm as a register or a memory operand (SIB,
+ * displacement).  `ext` holds the R, X, B bits as a REX byte has them (from
+ * REX or from VEX).
+ */
+static int decode_modrm_operands(Cursor *c, const X86OpcodeRow *row, uint8_t modrm, uint8_t ext,
+                                 X86DecodeMode mode, X86Insn *insn)
 {
     insn->modrm = modrm;
-    insn->reg = ((modrm >> 3) & 7) | ((px->rex & 4) << 1);
-    insn->rm = (modrm & 7) | ((px->rex & 1) << 3);
+    insn->reg = ((modrm >> 3) & 7) | ((ext & 4) << 1);
+    insn->rm = (modrm & 7) | ((ext & 1) << 3);
     if ((modrm >> 6) == 3 || (row->flags & X86_ROW_MODIGN)) {
         return 0;
     }
     insn->flags |= X86_INSN_MEM;
     insn->rm = 0;
     return insn->addrsize == 2 ? decode_mem16(c, modrm, insn)
-                               : decode_mem32(c, modrm, px->rex, mode, insn);
+                               : decode_mem32(c, modrm, ext, mode, insn);
 }
 
 /* The X86_PFX_* summary; an F2/F3 that selected the row is not a REP prefix. */
@@ -623,10 +780,37 @@ static uint8_t prefix_bits(const Prefixes *px, const X86OpcodeRow *row)
     return bits;
 }
 
+/*
+ * SDM vol. 2A 2.3.5.3 and each VEX GPR instruction's page: the operand size
+ * is 32 bits, 64 with VEX.W = 1 in 64-bit mode (VEX.W is ignored elsewhere,
+ * and 66 cannot be present).
+ */
+static unsigned vex_operand_size(const Vex *v, X86DecodeMode mode)
+{
+    return mode == X86_MODE_64 && v->w ? 8 : 4;
+}
+
+/* The opcode byte(s) after the prefixes: legacy maps, or a VEX prefix and its map. */
+static int decode_opcode_or_vex(Cursor *c, X86DecodeMode mode, Vex *v, unsigned *map,
+                                uint8_t *opcode)
+{
+    bool vex;
+    int r;
+
+    if ((r = detect_vex(c, mode, *opcode, &vex))) {
+        return r;
+    }
+    if (vex) {
+        return decode_vex(c, mode, *opcode, v, map, opcode);
+    }
+    return decode_opcode(c, map, opcode);
+}
+
 int x86_decode(const uint8_t *bytes, size_t avail, X86DecodeMode mode, X86Insn *out)
 {
     Cursor c = { bytes, avail, 0 };
     Prefixes px = { .seg = NO_SEG };
+    Vex vex = { .present = false };
     X86Insn insn = { .base = X86_REGNUM_NONE, .index = X86_REGNUM_NONE };
     unsigned map;
     uint8_t opcode, modrm = 0;
@@ -639,7 +823,7 @@ int x86_decode(const uint8_t *bytes, size_t avail, X86DecodeMode mode, X86Insn *
             return r;
         }
     } while (take_prefix(&px, opcode, mode));
-    if ((r = decode_opcode(&c, &map, &opcode))) {
+    if ((r = decode_opcode_or_vex(&c, mode, &vex, &map, &opcode))) {
         return r;
     }
 
@@ -650,7 +834,7 @@ int x86_decode(const uint8_t *bytes, size_t avail, X86DecodeMode mode, X86Insn *
     if (ix->has_modrm && (r = fetch_byte(&c, &modrm))) {
         return r;
     }
-    int ri = select_row(ix, &px, mode, modrm);
+    int ri = select_row(ix, vex.present ? vex.pp : mandatory_prefix(&px), mode, modrm);
     if (ri < 0) {
         return X86_DECODE_UD;
     }
@@ -659,15 +843,21 @@ int x86_decode(const uint8_t *bytes, size_t avail, X86DecodeMode mode, X86Insn *
         ri = row_order[opcode_index[MAP_ONE][0x91].first];
     }
     const X86OpcodeRow *row = &x86_opcode_table[ri];
+    uint8_t ext = vex.present ? vex.ext : px.rex;
 
     insn.op = row->op;
     insn.row = ri;
     insn.rex = px.rex;
-    insn.opsize = operand_size(mode, px.rex & 8, px.opsize && row->mandatory != X86_MP_66,
-                               row->flags);
+    if (vex.present) {
+        insn.opsize = vex_operand_size(&vex, mode);
+        insn.vex = vex_summary(&vex, mode);
+    } else {
+        insn.opsize = operand_size(mode, px.rex & 8, px.opsize && row->mandatory != X86_MP_66,
+                                   row->flags);
+    }
     insn.addrsize = address_size(mode, px.addrsize);
     if (ix->has_modrm) {
-        r = decode_modrm_operands(&c, row, modrm, &px, mode, &insn);
+        r = decode_modrm_operands(&c, row, modrm, ext, mode, &insn);
     } else if (row_has_opcode_register(row)) {
         insn.rm = (opcode & 7) | ((px.rex & 1) << 3);
     }
@@ -676,6 +866,9 @@ int x86_decode(const uint8_t *bytes, size_t avail, X86DecodeMode mode, X86Insn *
     }
 
     if (px.lock && !lock_allowed(row, &insn)) {
+        return X86_DECODE_UD;
+    }
+    if (vex.present && !vex_valid(&vex, &px, row)) {
         return X86_DECODE_UD;
     }
     if (!registers_valid(row, &insn, mode)) {
@@ -743,7 +936,7 @@ unsigned x86_operand_size(const X86Insn *insn, unsigned kind)
     case X86_OPK_eAX:
         return z;
     case X86_OPK_Ey: case X86_OPK_Gy: case X86_OPK_My: case X86_OPK_Ry: case X86_OPK_Vy:
-    case X86_OPK_Zy:
+    case X86_OPK_Zy: case X86_OPK_By:
         return y;
     case X86_OPK_RvMw: return mem ? 2 : v;
     case X86_OPK_RdMb: return mem ? 1 : 4;
@@ -791,6 +984,10 @@ int x86_insn_dump(const X86Insn *insn, char *buf, size_t len)
     }
     if (insn->rex) {
         DUMP(" rex=%02x", insn->rex);
+    }
+    if (insn->vex) {
+        DUMP(" vex.l=%u.w=%u vvvv=%u", (insn->vex & X86_VEX_L) ? 1 : 0,
+             (insn->vex & X86_VEX_W) ? 1 : 0, x86_insn_vvvv(insn));
     }
     DUMP(" reg=%u rm=%u", insn->reg, insn->rm);
     if (insn->flags & X86_INSN_MEM) {

@@ -17,6 +17,17 @@
  * Thread: any.  The table index is built once, on first use.
  */
 
+/*
+ * X86_MODE_16 covers real mode, virtual-8086 mode and 16-bit protected mode
+ * alike: the decoder decodes VEX there as 16-bit protected mode does (SDM
+ * vol. 2A 2.3.5: C4/C5 with bits 7:6 of the next byte 11b).  In real and
+ * virtual-8086 mode every VEX encoding is #UD (each VEX instruction's
+ * "Real-Address Mode" and "Virtual-8086 Mode" exceptions); the decoder
+ * cannot tell those modes apart, so the family that executes a VEX
+ * instruction checks CR0.PE and EFLAGS.VM before anything else (bmi.c).
+ * C4/C5 with a register ModRM are #UD as LES/LDS too, so only the length
+ * of such an invalid instruction depends on it.
+ */
 typedef enum X86DecodeMode {
     X86_MODE_16,    /* real mode, vm86, 16-bit protected (CS.D = 0) */
     X86_MODE_32,    /* 32-bit protected or compatibility (CS.D = 1) */
@@ -57,6 +68,9 @@ enum {
     X(NOP) X(PAUSE) X(UD0) X(UD1) X(UD2) X(ENDBR32) X(ENDBR64) \
     X(CPUID) X(RDTSC) X(RDTSCP) X(RDPMC) X(RDRAND) X(RDSEED) X(RDPID) \
     X(CRC32) X(ADCX) X(ADOX) X(HLT) X(WAIT) \
+    /* BMI1 and BMI2, VEX-encoded general purpose, SDM vol. 1 5.1.16.1 */ \
+    X(ANDN) X(BEXTR) X(BLSI) X(BLSMSK) X(BLSR) X(BZHI) X(MULX) X(PDEP) X(PEXT) \
+    X(RORX) X(SARX) X(SHLX) X(SHRX) \
     X(PREFETCHNTA) X(PREFETCHT0) X(PREFETCHT1) X(PREFETCHT2) X(PREFETCHW) \
     X(CLFLUSH) X(CLFLUSHOPT) X(CLWB) X(LFENCE) X(MFENCE) X(SFENCE) \
     X(XBEGIN) X(XABORT) X(XEND) X(XTEST) \
@@ -148,6 +162,7 @@ typedef enum X86Op {
  * Operand kinds, in the SDM's notation (vol. 2D A.2.1 addressing methods,
  * A.2.2 operand types, A.2.3 register codes), plus:
  *   Z   the register in the opcode's low three bits (+ REX.B): "rAX/r8" in the SDM
+ *   B   the general register VEX.vvvv names (A.2.1; "By": 32 or 64 bits)
  *   RvMw etc.  the SDM's "Rv/Mw": register of one size, memory of another
  *   x87 memory operands named as on the instruction pages (m32fp ...)
  *   ONE  the constant 1 of the D0/D1 shifts; ST0, STi  the x87 stack
@@ -156,7 +171,7 @@ typedef enum X86Op {
  */
 #define X86_OPK_LIST(X) \
     X(NONE) \
-    X(Ap) X(Cd) X(Dd) \
+    X(Ap) X(By) X(Cd) X(Dd) \
     X(Eb) X(Ew) X(Ed) X(Ev) X(Ey) \
     X(Gb) X(Gw) X(Gd) X(Gv) X(Gy) X(Gz) \
     X(Ib) X(Iw) X(Iz) X(Iv) X(Jb) X(Jz) \
@@ -181,13 +196,19 @@ typedef enum X86OperandKind {
     X86_OPK_COUNT
 } X86OperandKind;
 
-/* X86OpcodeRow.mandatory: the prefix that selects this row (SDM vol. 2A 2.1.2) */
+/*
+ * X86OpcodeRow.mandatory: the prefix that selects this row (SDM vol. 2A
+ * 2.1.2; for VEX rows the prefix VEX.pp implies, 2.3.5.6).  An opcode that
+ * has rows with a mandatory prefix is #UD with a 66/F2/F3 it has no row for,
+ * unless it also has X86_MP_ANY rows (the decoder's select_row()).
+ */
 enum {
     X86_MP_ANY,     /* prefixes do not select: 66 is operand size, F2/F3 are REP */
     X86_MP_NONE,    /* "NP": none of 66/F2/F3 */
     X86_MP_66,
     X86_MP_F3,
     X86_MP_F2,
+    X86_MP_NFX,     /* "NFx": neither F2 nor F3; 66 is an operand-size prefix */
 };
 
 /* X86OpcodeRow.mod: which ModRM.mod values the row accepts */
@@ -203,6 +224,8 @@ enum {
     X86_ROW_MODIGN = 1u << 5,   /* ModRM.mod ignored, always a register (MOV CR/DR) */
     X86_ROW_BRANCH = 1u << 6,   /* may transfer control: ends a basic block */
     X86_ROW_STRING = 1u << 7,   /* string instruction: REP/REPE/REPNE apply */
+    X86_ROW_VEX = 1u << 8,      /* VEX-encoded (SDM vol. 2A 2.3): in the VEX maps */
+    X86_ROW_VEX_L0 = 1u << 9,   /* the SDM's VEX.LZ / VEX.L0: #UD unless VEX.L = 0 */
 };
 
 /*
@@ -244,8 +267,24 @@ enum {
 #define X86_REGNUM_RIP 0x10
 
 /*
+ * X86Insn.vex: what a VEX prefix said (SDM vol. 2A 2.3.5), or 0 without one.
+ * VVVV is the register VEX.vvvv names, un-inverted and, outside 64-bit mode,
+ * limited to 0-7 (its top bit is ignored there); it is 0 where the
+ * instruction has no vvvv operand (the encoding then had to be 1111b).  W and
+ * L are the bits as encoded (opsize already reflects W where it applies).
+ * VEX.R/X/B are applied to reg/rm/base/index as REX's bits are.
+ */
+enum {
+    X86_VEX_VVVV = 0x0f,
+    X86_VEX_L = 1u << 4,
+    X86_VEX_W = 1u << 5,
+    X86_VEX_PRESENT = 1u << 7,
+};
+
+/*
  * A decoded instruction, 40 bytes.  Register numbers are 0-15 with the REX
- * extension bits applied (MMX and x87 registers: use the low three bits).
+ * (or VEX) extension bits applied (MMX and x87 registers: use the low three
+ * bits).
  */
 typedef struct X86Insn {
     int64_t imm;        /* first immediate, sign-extended from its width (as 83 /0 Ib,
@@ -269,7 +308,7 @@ typedef struct X86Insn {
     uint8_t index;      /* memory: index register or X86_REGNUM_NONE */
     uint8_t scale;      /* memory: log2 of the index scale */
     uint8_t flags;      /* X86_INSN_* */
-    uint8_t pad;
+    uint8_t vex;        /* X86_VEX_*: the VEX prefix's vvvv, L, W; 0 without VEX */
     uint8_t opnd_loc[4];  /* X86_LOC_*: where operand i lives (x86_resolve_operands) */
     uint8_t opnd_size[4]; /* x86_operand_size() of operand i, 0 for none */
 } X86Insn;
@@ -302,6 +341,12 @@ int x86_decode(const uint8_t *bytes, size_t avail, X86DecodeMode mode, X86Insn *
 static inline const X86OpcodeRow *x86_insn_row(const X86Insn *insn)
 {
     return &x86_opcode_table[insn->row];
+}
+
+/* The general register VEX.vvvv names (the By operand). */
+static inline unsigned x86_insn_vvvv(const X86Insn *insn)
+{
+    return insn->vex & X86_VEX_VVVV;
 }
 
 /* "ADD", "MOV_CR", ...; "?" for an out-of-range id. */

@@ -40,9 +40,10 @@ static uint8_t gpr_location(const X86Insn *insn, unsigned reg, unsigned size)
 /*
  * Only the general-purpose kinds get a location; the SDM letter says where
  * the operand is: E/R the ModRM.rm register or memory, G ModRM.reg, Z the
- * opcode's low bits, M memory, I an immediate.  The rest (moffs, branch
- * targets, the constant 1, segment/control/x87/MMX/SSE registers) stay
- * X86_LOC_OTHER and take the general path of x86_opnd_read/write.
+ * opcode's low bits, B the register VEX.vvvv names, M memory, I an
+ * immediate.  The rest (moffs, branch targets, the constant 1,
+ * segment/control/x87/MMX/SSE registers) stay X86_LOC_OTHER and take the
+ * general path of x86_opnd_read/write.
  */
 static uint8_t operand_location(const X86Insn *insn, unsigned kind, unsigned size)
 {
@@ -65,6 +66,8 @@ static uint8_t operand_location(const X86Insn *insn, unsigned kind, unsigned siz
         return gpr_location(insn, insn->reg, size);
     case 'Z':
         return gpr_location(insn, insn->rm, size);
+    case 'B':
+        return gpr_location(insn, x86_insn_vvvv(insn), size);
     case 'I':
         return X86_LOC_IMM;
     default:

@@ -13,23 +13,30 @@
  *     P(0x0F58, 66, 0, ADDPD, Vpd, Wpd)    mandatory prefix NP/66/F3/F2 (SDM 2.1.2)
  *     PGRP / PGRPM / PGRPR / PMODRM        the same with a mandatory prefix
  *     OP8(0x50, D64, PUSH, Zv)             eight opcodes with the register in bits 2:0
+ *     VEX_LZ(0x0F38F2, NONE, 0, ANDN, Gy, By, Ey)   VEX.LZ.0F38 F2: VEX-encoded, VEX.pp as
+ *                                          the mandatory prefix, VEX.L = 0 (SDM 3.1.1.2)
+ *     VEX_LZ_GRP                           the same with a ModRM.reg extension
  *
  * Flags are the superscripts of table A-1 (I64 = i64, O64 = o64, D64 = d64,
  * F64 = f64), LK where the LOCK prefix is allowed (SDM vol. 2B "LOCK"), BR
  * for control transfers and STRING for string instructions.
  *
  * Operand kinds that name memory (M...) or only registers (R, U, N, STi)
- * restrict ModRM.mod by themselves; the decoder derives that.  Where a
- * mandatory prefix is absent from the encoding, the decoder falls back from
- * F2/F3 to 66 to NP rows, then to rows without a mandatory prefix (see
- * decode.c).  Rows for one opcode may be in any order; the first match wins.
+ * restrict ModRM.mod by themselves; the decoder derives that.  A row with a
+ * mandatory prefix (NP, 66, F3, F2; NFx: no F2/F3, 66 sizes operands) is
+ * taken only with that prefix; an encoding with a prefix that no row of the
+ * opcode has is #UD unless the opcode has rows without a mandatory prefix,
+ * which are then taken (see decode.c).  Rows for one opcode may be in any
+ * order; the first match wins.
  *
  * Beyond the Intel SDM the table has the AMD forms current CPUs execute: SVM
  * (0F 01 D8-DF) and SSE4a (0F 78/79, F2/F3 0F 2B), from AMD APM vol. 3/4; and
  * the undocumented x87 aliases and SALC that Intel and AMD hardware execute.
- * Not here: VEX/EVEX/XOP (C4, C5, 62, 8F map 8+ decode as #UD: tandem models
- * a CPU without AVX), 3DNow! (0F 0E, 0F 0F), MPX (0F 1A/1B are hint NOPs, as
- * on CPUs without MPX), and instructions newer than SSE4.2/SHA/RDPID.
+ * VEX-encoded rows are only those of BMI1/BMI2 (tables A-4/A-5 rows marked
+ * "v" with B operands): every other VEX opcode decodes as #UD, tandem models
+ * a CPU without AVX.  Not here: EVEX/XOP (62, 8F map 8+ decode as #UD),
+ * 3DNow! (0F 0E, 0F 0F), MPX (0F 1A/1B are hint NOPs, as on CPUs without
+ * MPX), and instructions newer than SSE4.2/SHA/RDPID/BMI2.
  */
 
 #define K(a) X86_OPK_##a
@@ -58,6 +65,10 @@
 #define PGRPR(opc, mp, r, fl, name, ...) ROW(opc, mp, r, REG, -1, fl, name, ##__VA_ARGS__)
 #define PMODRM(opc, mp, b, fl, name, ...) \
     ROW(opc, mp, ((b) >> 3) & 7, REG, (b) & 7, fl, name, ##__VA_ARGS__)
+#define VEX_LZ(opc, mp, fl, name, ...) \
+    ROW(opc, mp, -1, ANY, -1, X86_ROW_VEX | X86_ROW_VEX_L0 | (fl), name, ##__VA_ARGS__)
+#define VEX_LZ_GRP(opc, mp, r, fl, name, ...) \
+    ROW(opc, mp, r, ANY, -1, X86_ROW_VEX | X86_ROW_VEX_L0 | (fl), name, ##__VA_ARGS__)
 #define OP8(opc, fl, name, ...)                                                 \
     OP((opc) + 0, fl, name, ##__VA_ARGS__), OP((opc) + 1, fl, name, ##__VA_ARGS__), \
     OP((opc) + 2, fl, name, ##__VA_ARGS__), OP((opc) + 3, fl, name, ##__VA_ARGS__), \
@@ -714,9 +725,9 @@ const X86OpcodeRow x86_opcode_table[] = {
     PGRP(0x0FC7, 66, 6, 0, VMCLEAR, Mq),
     PGRP(0x0FC7, F3, 6, 0, VMXON, Mq),
     PGRP(0x0FC7, NONE, 7, 0, VMPTRST, Mq),
-    GRP(0x0FC7, 6, 0, RDRAND, Rv),
+    PGRP(0x0FC7, NFX, 6, 0, RDRAND, Rv),    /* NFx: F2/F3 are #UD, 66 sizes */
     PGRP(0x0FC7, F3, 7, F64, RDPID, Ry),
-    GRP(0x0FC7, 7, 0, RDSEED, Rv),
+    PGRP(0x0FC7, NFX, 7, 0, RDSEED, Rv),
     OP8(0x0FC8, 0, BSWAP, Zy),
     P(0x0FD0, 66, 0, ADDSUBPD, Vpd, Wpd),
     P(0x0FD0, F2, 0, ADDSUBPS, Vps, Wps),
@@ -836,13 +847,36 @@ const X86OpcodeRow x86_opcode_table[] = {
     P(0x0F38DD, 66, 0, AESENCLAST, Vdq, Wdq),
     P(0x0F38DE, 66, 0, AESDEC, Vdq, Wdq),
     P(0x0F38DF, 66, 0, AESDECLAST, Vdq, Wdq),
-    /* Table A-4 splits MOVBE into NP Gy,My and 66 Gw,Mw; one Gv,Mv row keeps REX.W over 66. */
-    P(0x0F38F0, NONE, 0, MOVBE, Gv, Mv),
+    /*
+     * Table A-4 splits MOVBE into NP Gy,My and 66 Gw,Mw; one NFx Gv,Mv row
+     * keeps REX.W over 66.  F3 0F 38 F0/F1 are #UD (SDM "MOVBE", and this
+     * host's CPU).
+     */
+    P(0x0F38F0, NFX, 0, MOVBE, Gv, Mv),
     P(0x0F38F0, F2, 0, CRC32, Gy, Eb),      /* 66 F2 as well: 66 is then operand size */
-    P(0x0F38F1, NONE, 0, MOVBE, Mv, Gv),
+    P(0x0F38F1, NFX, 0, MOVBE, Mv, Gv),
     P(0x0F38F1, F2, 0, CRC32, Gy, Ev),
     P(0x0F38F6, 66, 0, ADCX, Gy, Ey),
     P(0x0F38F6, F3, 0, ADOX, Gy, Ey),
+
+    /*
+     * VEX.LZ.0F38 F2-F7: BMI1 and BMI2, SDM vol. 2D table A-4 and the
+     * instruction pages.  VEX.W selects 32/64 bits in 64-bit mode.  Group 17
+     * is F3 /1-/3.  MULX's rDX is implicit: the row lists the operands of
+     * the instruction page (MULX r32a = high half, r32b = low half, r/m32).
+     */
+    VEX_LZ(0x0F38F2, NONE, 0, ANDN, Gy, By, Ey),
+    VEX_LZ_GRP(0x0F38F3, NONE, 1, 0, BLSR, By, Ey),
+    VEX_LZ_GRP(0x0F38F3, NONE, 2, 0, BLSMSK, By, Ey),
+    VEX_LZ_GRP(0x0F38F3, NONE, 3, 0, BLSI, By, Ey),
+    VEX_LZ(0x0F38F5, NONE, 0, BZHI, Gy, Ey, By),
+    VEX_LZ(0x0F38F5, F3, 0, PEXT, Gy, By, Ey),
+    VEX_LZ(0x0F38F5, F2, 0, PDEP, Gy, By, Ey),
+    VEX_LZ(0x0F38F6, F2, 0, MULX, Gy, By, Ey),
+    VEX_LZ(0x0F38F7, NONE, 0, BEXTR, Gy, Ey, By),
+    VEX_LZ(0x0F38F7, 66, 0, SHLX, Gy, Ey, By),
+    VEX_LZ(0x0F38F7, F3, 0, SARX, Gy, Ey, By),
+    VEX_LZ(0x0F38F7, F2, 0, SHRX, Gy, Ey, By),
 
     /* ---- Three-byte opcode map 0F 3A xx, SDM vol. 2D table A-5 ---- */
     P(0x0F3A08, 66, 0, ROUNDPS, Vx, Wx, Ib),
@@ -871,6 +905,7 @@ const X86OpcodeRow x86_opcode_table[] = {
     P(0x0F3A63, 66, 0, PCMPISTRI, Vdq, Wdq, Ib),
     P(0x0F3ACC, NONE, 0, SHA1RNDS4, Vdq, Wdq, Ib),
     P(0x0F3ADF, 66, 0, AESKEYGENASSIST, Vdq, Wdq, Ib),
+    VEX_LZ(0x0F3AF0, F2, 0, RORX, Gy, Ey, Ib),     /* BMI2, VEX.LZ.F2.0F3A F0 /r ib */
 };
 
 const unsigned x86_opcode_table_len = sizeof(x86_opcode_table) / sizeof(x86_opcode_table[0]);

@@ -368,7 +368,7 @@ uint64_t hostalu_bit_test(HostAluBitTest op, unsigned size, uint64_t value, uint
 }
 
 /* Host CPUID bits for the instructions an x86-64 host may lack. */
-enum { HOST_POPCNT = 1, HOST_LZCNT = 2, HOST_TZCNT = 4, HOST_PROBED = 8 };
+enum { HOST_POPCNT = 1, HOST_LZCNT = 2, HOST_TZCNT = 4, HOST_BMI2 = 8, HOST_PROBED = 16 };
 
 static unsigned host_features(void)
 {
@@ -386,7 +386,10 @@ static unsigned host_features(void)
         f |= HOST_LZCNT;   /* ABM / LZCNT */
     }
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 3))) {
-        f |= HOST_TZCNT;   /* BMI1 */
+        f |= HOST_TZCNT;   /* BMI1: TZCNT, ANDN, BEXTR, BLSI, BLSMSK, BLSR */
+    }
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 8))) {
+        f |= HOST_BMI2;
     }
     __atomic_store_n(&cached, f, __ATOMIC_RELAXED);
     return f;
@@ -457,4 +460,101 @@ uint64_t hostalu_bswap(unsigned size, uint64_t value)
         break;
     }
     return value;
+}
+
+/* ---- BMI1/BMI2 with flags ---- */
+
+/* dst = OP a, b (three-operand VEX forms; AT&T order: b, a, dst) */
+#define RUN_BMI3(mn, size, dst, a, b, fl)                                               \
+    if ((size) == 4) {                                                                  \
+        __asm__(ENTER mn " %k[y], %k[x], %k[d]" LEAVE                                   \
+                : [d] "=&r"(dst), [fl] "+r"(fl) : [x] "r"(a), [y] "r"(b) : "cc");       \
+    } else {                                                                            \
+        __asm__(ENTER mn " %q[y], %q[x], %q[d]" LEAVE                                   \
+                : [d] "=&r"(dst), [fl] "+r"(fl) : [x] "r"(a), [y] "r"(b) : "cc");       \
+    }
+
+/* dst = OP a */
+#define RUN_BMI2(mn, size, dst, a, fl)                                                  \
+    if ((size) == 4) {                                                                  \
+        __asm__(ENTER mn " %k[x], %k[d]" LEAVE                                          \
+                : [d] "=&r"(dst), [fl] "+r"(fl) : [x] "r"(a) : "cc");                   \
+    } else {                                                                            \
+        __asm__(ENTER mn " %q[x], %q[d]" LEAVE                                          \
+                : [d] "=&r"(dst), [fl] "+r"(fl) : [x] "r"(a) : "cc");                   \
+    }
+
+/* SDM "Flags Affected" of each instruction page: what is not here is undefined. */
+uint64_t hostalu_bmi_defined_flags(HostAluBmi op)
+{
+    switch (op) {
+    case HOSTALU_BEXTR:
+        return X86_FLAG_ZF | X86_FLAG_CF | X86_FLAG_OF;     /* SF AF PF undefined */
+    default:
+        return X86_FLAG_ZF | X86_FLAG_SF | X86_FLAG_CF | X86_FLAG_OF;   /* AF PF undefined */
+    }
+}
+
+uint64_t hostalu_bmi_soft(HostAluBmi op, unsigned size, uint64_t a, uint64_t b,
+                          uint64_t *rflags)
+{
+    unsigned bits = 8 * size;
+    uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    uint64_t r = 0, fl = 0;
+    a &= mask;
+    b &= mask;
+    switch (op) {
+    case HOSTALU_ANDN:
+        r = ~a & b;
+        break;
+    case HOSTALU_BEXTR: {
+        unsigned start = b & 0xff, len = (b >> 8) & 0xff;
+        r = start < bits ? a >> start : 0;
+        if (len < 64) {
+            r &= (1ull << len) - 1;
+        }
+        break;
+    }
+    case HOSTALU_BZHI: {
+        unsigned index = b & 0xff;
+        r = index < bits ? a & ((1ull << index) - 1) : a;
+        fl = index > bits - 1 ? X86_FLAG_CF : 0;
+        break;
+    }
+    case HOSTALU_BLSI:
+        r = -a & a;
+        fl = a != 0 ? X86_FLAG_CF : 0;
+        break;
+    case HOSTALU_BLSMSK:
+        r = a ^ (a - 1);
+        fl = a == 0 ? X86_FLAG_CF : 0;
+        break;
+    case HOSTALU_BLSR:
+        r = a & (a - 1);
+        fl = a == 0 ? X86_FLAG_CF : 0;
+        break;
+    }
+    r &= mask;
+    fl |= (r == 0 ? X86_FLAG_ZF : 0) | ((r >> (bits - 1)) & 1 ? X86_FLAG_SF : 0);
+    flags_out(rflags, fl & hostalu_bmi_defined_flags(op));
+    return r;
+}
+
+uint64_t hostalu_bmi(HostAluBmi op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
+{
+    unsigned need = op == HOSTALU_BZHI ? HOST_BMI2 : HOST_TZCNT;
+    if (!(host_features() & need)) {
+        return hostalu_bmi_soft(op, size, a, b, rflags);
+    }
+    uint64_t fl = flags_in(rflags), r = 0;
+    switch (op) {
+    case HOSTALU_ANDN:   RUN_BMI3("andn", size, r, a, b, fl); break;
+    case HOSTALU_BEXTR:  RUN_BMI3("bextr", size, r, a, b, fl); break;
+    case HOSTALU_BZHI:   RUN_BMI3("bzhi", size, r, a, b, fl); break;
+    case HOSTALU_BLSI:   RUN_BMI2("blsi", size, r, a, fl); break;
+    case HOSTALU_BLSMSK: RUN_BMI2("blsmsk", size, r, a, fl); break;
+    case HOSTALU_BLSR:   RUN_BMI2("blsr", size, r, a, fl); break;
+    }
+    flags_out(rflags, fl);
+    return r;
 }

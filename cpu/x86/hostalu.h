@@ -27,7 +27,8 @@
  *
  * Callers check what would fault (#DE for division) before calling: no
  * function here may raise a host exception.  Instructions the host may lack
- * (POPCNT, LZCNT, TZCNT) fall back to C with the flags the SDM defines.
+ * (POPCNT, LZCNT, TZCNT, BMI1, BMI2) fall back to C with the flags the SDM
+ * defines.
  *
  * Thread: any; no state besides the host feature bits read once.
  */
@@ -102,5 +103,32 @@ uint64_t hostalu_scan(HostAluScan op, unsigned size, uint64_t dst, uint64_t src,
 
 /* BSWAP of size 4 or 8; size 2 (undefined in the SDM) gives what the host's 66h BSWAP gives. */
 uint64_t hostalu_bswap(unsigned size, uint64_t value);
+
+/*
+ * The BMI1/BMI2 instructions that set flags (SDM vol. 2A/2B pages ANDN,
+ * BEXTR, BLSI, BLSMSK, BLSR, BZHI), size 4 or 8.  `a` is the r/m operand
+ * (ANDN: the inverted vvvv operand), `b` the other source: BEXTR's
+ * start/length control, BZHI's index, ANDN's r/m; the BLS* ignore it.
+ */
+typedef enum HostAluBmi {
+    HOSTALU_ANDN,       /* ~a & b */
+    HOSTALU_BEXTR,      /* b[15:8] bits of a from bit b[7:0] */
+    HOSTALU_BZHI,       /* a with the bits from b[7:0] up cleared */
+    HOSTALU_BLSI,       /* a & -a */
+    HOSTALU_BLSMSK,     /* a ^ (a - 1) */
+    HOSTALU_BLSR,       /* a & (a - 1) */
+} HostAluBmi;
+
+uint64_t hostalu_bmi(HostAluBmi op, unsigned size, uint64_t a, uint64_t b, uint64_t *rflags);
+
+/*
+ * What hostalu_bmi() does on a host without BMI1/BMI2: C, with the flags the
+ * SDM defines and the undefined ones cleared (exposed for tests).
+ */
+uint64_t hostalu_bmi_soft(HostAluBmi op, unsigned size, uint64_t a, uint64_t b,
+                          uint64_t *rflags);
+
+/* The status flags the SDM defines for op (the others are undefined). */
+uint64_t hostalu_bmi_defined_flags(HostAluBmi op);
 
 #endif

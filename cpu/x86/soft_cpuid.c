@@ -39,9 +39,10 @@ void x86_soft_cpuid_supported(X86Cpuid *t)
     }
     add(t, 1, 0, 0, 0x00a60f12, 0x00000800, ecx1, edx1);
 
-    /* Leaf 7.0: fsgsbase smep rdseed adx smap; ECX umip rdpid. */
-    add(t, 7, 0, X86_CPUID_FLAG_INDEXED, 0, BIT(0) | BIT(7) | BIT(18) | BIT(19) | BIT(20),
-        BIT(2) | BIT(22), 0);
+    /* Leaf 7.0: fsgsbase bmi1 smep bmi2 rdseed adx smap; ECX umip rdpid.  BMI1 (ANDN, BEXTR,
+     * BLS*, TZCNT) and BMI2 (BZHI, MULX, PDEP, PEXT, RORX, SARX, SHLX, SHRX): bmi.c, bitops.c. */
+    add(t, 7, 0, X86_CPUID_FLAG_INDEXED, 0,
+        BIT(0) | BIT(3) | BIT(7) | BIT(8) | BIT(18) | BIT(19) | BIT(20), BIT(2) | BIT(22), 0);
 
     /* Leaf 0xd: x87 and SSE state (XCR0 bits 0-1), 576 bytes; XSAVEOPT. */
     add(t, 0xd, 0, X86_CPUID_FLAG_INDEXED, 0x3, 576, 576, 0);

@@ -323,9 +323,6 @@ sub section_ok {
 # Differences that are not bugs of the backend under test: reported in a
 # TODO test of their own, so that they show without failing the run.
 my @KNOWN = (
-    { backend => 'interp', name => qr/^tzcnt\b/,
-      why => "interp's CPUID has no BMI1, so TZCNT runs as BSF (SDM vol. 2 TZCNT: "
-             . "REP BSF where BMI1 is absent); the host CPU has BMI1" },
 );
 
 # Cases whose compatibility-mode reference result is not the hardware's: the

@@ -129,7 +129,7 @@ static inline bool oracle_host_is_amd(void)
 
 /*
  * The guest CPUID for the fixture: the optional features this family
- * checks (POPCNT, SSE4.2, LZCNT, BMI1, ADX, LAHF-SAHF) as the host has
+ * checks (POPCNT, SSE4.2, LZCNT, BMI1, BMI2, ADX, LAHF-SAHF) as the host has
  * them, or none of them (`bare`).
  */
 static inline const X86Cpuid *oracle_cpuid(bool bare)
@@ -144,7 +144,7 @@ static inline const X86Cpuid *oracle_cpuid(bool bare)
         full.e[1] = (X86CpuidEntry){ .function = 1, .ecx = c & ((1u << 23) | (1u << 20)) };
         __get_cpuid_count(7, 0, &a, &b, &c, &d);
         full.e[2] = (X86CpuidEntry){ .function = 7, .flags = X86_CPUID_FLAG_INDEXED,
-                                     .ebx = b & ((1u << 3) | (1u << 19)) };
+                                     .ebx = b & ((1u << 3) | (1u << 8) | (1u << 19)) };
         __get_cpuid(0x80000001, &a, &b, &c, &d);
         full.e[3] = (X86CpuidEntry){ .function = 0x80000001, .ecx = c & ((1u << 0) | (1u << 5)) };
         full.e[4] = (X86CpuidEntry){ .function = 0x80000000, .eax = 0x80000001 };

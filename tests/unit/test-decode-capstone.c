@@ -36,6 +36,12 @@
  *              %order        capstone gives tandem's verdict once the legacy
  *                            prefixes are reordered: 66 first, 66 last, or 66
  *                            first and F2/F3 last (right before REX/opcode)
+ *              %mandatory    tandem's #UD is the mandatory-prefix rule: with
+ *                            some of the 66/F2/F3 prefixes removed (all of
+ *                            them, F2/F3, or 66; LOCK too, or not) tandem
+ *                            decodes a row that has a mandatory prefix, to
+ *                            capstone's length less the bytes removed
+ *                            (capstone ignored those prefixes)
  *            Every body token must match a body byte, in order from the opcode.
  * $TANDEM_DECODE_SHOW=N prints N disagreements of each kind (default 8).
  */
@@ -140,7 +146,7 @@ static bool parse_allow_line(const char *line, AllowEntry *e)
             if (strcmp(t, "..") == 0) {
                 *p = (PatternToken){ 'b', 0, 0 };
             } else if (strcmp(t, "%lock") == 0 || strcmp(t, "%cs32") == 0 ||
-                       strcmp(t, "%order") == 0) {
+                       strcmp(t, "%order") == 0 || strcmp(t, "%mandatory") == 0) {
                 *p = (PatternToken){ '%', t[1], 0 };
             } else if (t[0] == '+' || t[0] == '-' || t[0] == '!') {
                 p->where = t[0];
@@ -241,6 +247,43 @@ static bool only_lock_differs(Checker *ck, const uint8_t *bytes, unsigned nprefi
         }
     }
     return removed && x86_decode(copy, n, ck->mode, &insn) > 0;
+}
+
+/*
+ * %mandatory: removing some of the 66/F2/F3 prefixes (all of them, only
+ * F2/F3, or only 66; and any LOCK prefixes with them, whose #UD capstone
+ * also ignores: see %lock) makes tandem decode a row with a mandatory
+ * prefix, to capstone's length less the bytes removed: capstone ignored a
+ * prefix the opcode has no row for, where tandem (and hardware) raise #UD.
+ */
+static bool only_mandatory_prefix_differs(Checker *ck, const uint8_t *bytes, unsigned nprefix,
+                                          int clen)
+{
+    static const uint8_t removed_sets[6][4] = {
+        { 0x66, 0xf2, 0xf3, 0x66 }, { 0xf2, 0xf3, 0xf2, 0xf3 }, { 0x66, 0x66, 0x66, 0x66 },
+        { 0x66, 0xf2, 0xf3, 0xf0 }, { 0xf2, 0xf3, 0xf0, 0xf0 }, { 0x66, 0xf0, 0x66, 0xf0 },
+    };
+    for (unsigned v = 0; v < 6; v++) {
+        uint8_t copy[RANDOM_BYTES];
+        unsigned n = 0, removed = 0;
+        X86Insn insn;
+
+        for (unsigned i = 0; i < RANDOM_BYTES; i++) {
+            if (i < nprefix && memchr(removed_sets[v], bytes[i], 4)) {
+                removed++;
+            } else {
+                copy[n++] = bytes[i];
+            }
+        }
+        if (!removed) {
+            continue;
+        }
+        int r = x86_decode(copy, n, ck->mode, &insn);
+        if (r > 0 && x86_insn_row(&insn)->mandatory != X86_MP_ANY && r + (int)removed == clen) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /*
@@ -347,7 +390,7 @@ static bool agrees_in_32bit_mode(Checker *ck, const uint8_t *bytes, unsigned npr
 }
 
 static bool entry_matches(Checker *ck, const AllowEntry *e, Kind kind, const uint8_t *bytes,
-                          int tlen)
+                          int tlen, int clen)
 {
     unsigned np = 0, body;
 
@@ -368,6 +411,7 @@ static bool entry_matches(Checker *ck, const AllowEntry *e, Kind kind, const uin
         } else if (p->where == '%') {
             bool ok = p->value == 'l' ? only_lock_differs(ck, bytes, np)
                     : p->value == 'c' ? agrees_in_32bit_mode(ck, bytes, np)
+                    : p->value == 'm' ? only_mandatory_prefix_differs(ck, bytes, np, clen)
                                       : agrees_in_another_order(ck, bytes, np, tlen);
             if (!ok) {
                 return false;
@@ -459,7 +503,7 @@ static void check_bytes(Checker *ck, const uint8_t *bytes)
         kind = tlen > 0 ? KIND_OK_UD : KIND_UD_OK;
     }
     for (unsigned i = 0; i < allowlist_len; i++) {
-        if (entry_matches(ck, &allowlist[i], kind, bytes, tlen)) {
+        if (entry_matches(ck, &allowlist[i], kind, bytes, tlen, clen)) {
             if (allowlist[i].hits++ == 0) {
                 char *ex = allowlist[i].example;
                 int n = snprintf(ex, sizeof(allowlist[i].example), "%d-bit t=%d c=%d:",
@@ -616,6 +660,98 @@ static void test_exhaustive(gconstpointer data)
     checker_finish(&ck, "exhaustive");
 }
 
+/* A VEX encoding: prefixes, C4 b1 b2 or C5 b1, the opcode, then every ModRM (SIB as check_opcode). */
+static void check_vex_opcode(Checker *ck, const PrefixSet *ps, const uint8_t *vex, unsigned vex_len,
+                             uint8_t opcode, bool every_modrm)
+{
+    static const uint8_t few_modrm[] = { 0x00, 0x05, 0x44, 0x84, 0xc1, 0xd9 };
+    uint8_t opc[4];
+
+    memcpy(opc, vex, vex_len);
+    opc[vex_len] = opcode;
+    if (every_modrm) {
+        check_opcode(ck, ps, opc, vex_len + 1, false);
+        return;
+    }
+    for (unsigned k = 0; k < G_N_ELEMENTS(few_modrm); k++) {
+        uint8_t bytes[RANDOM_BYTES];
+        unsigned at = ps->len;
+        memcpy(bytes, ps->bytes, ps->len);
+        memcpy(bytes + at, opc, vex_len + 1);
+        at += vex_len + 1;
+        bytes[at++] = few_modrm[k];
+        for (unsigned i = at; i < RANDOM_BYTES; i++) {
+            bytes[i] = 0x20 + i;        /* SIB 0x2x: no index; displacement, immediate */
+        }
+        check_bytes(ck, bytes);
+    }
+}
+
+/*
+ * VEX (SDM vol. 2A 2.3): the BMI1/BMI2 opcodes (VEX.0F38 F0-F7, VEX.0F3A F0)
+ * with every ModRM under every W, L, pp, some vvvv and R/X/B values; every
+ * other opcode of the VEX maps (AVX: #UD in tandem) with a few ModRM bytes;
+ * reserved maps; two-byte VEX; legacy prefixes before VEX.
+ */
+static void test_vex(gconstpointer data)
+{
+    X86DecodeMode mode = GPOINTER_TO_INT(data);
+    static const uint8_t vvvv_inverted[] = { 0xf, 0x0, 0x7, 0xe };
+    /* R X B inverted: none extended, all extended (64-bit); outside it R X must be 1, B is ignored */
+    const uint8_t rxb[2] = { 0xe0, mode == X86_MODE_64 ? 0x00 : 0xc0 };
+    static const PrefixSet none = { { 0 }, 0 };
+    Checker ck;
+
+    checker_init(&ck, mode);
+    static const uint8_t maps[] = { 1, 2, 3, 0, 4, 8, 0x1f };    /* VEX.mmmmm: 0F 0F38 0F3A, reserved */
+    for (unsigned m = 0; m < G_N_ELEMENTS(maps); m++) {
+        for (unsigned fields = 0; fields < 64; fields++) {
+            /* W (bit 7), vvvv (inverted: 1111 unused, 0000, 0111, 1110), L, pp */
+            unsigned w = fields >> 5, vvvv = vvvv_inverted[(fields >> 3) & 3];
+            unsigned l = (fields >> 2) & 1, pp = fields & 3;
+            uint8_t byte2 = (uint8_t)(w << 7 | vvvv << 3 | l << 2 | pp);
+            bool plain = vvvv == 0xf;
+            if (maps[m] > 3 && (!plain || w || l)) {
+                continue;
+            }
+            for (unsigned x = 0; x < 2; x++) {
+                uint8_t vex[3] = { 0xc4, (uint8_t)(rxb[x] | maps[m]), byte2 };
+                for (unsigned op = 0; op < 256; op++) {
+                    bool bmi = (maps[m] == 2 && op >= 0xf0 && op <= 0xf7) ||
+                               (maps[m] == 3 && op == 0xf0);
+                    if (bmi || (plain && x == 0)) {
+                        check_vex_opcode(&ck, &none, vex, 3, op, bmi);
+                    }
+                }
+            }
+        }
+    }
+    /* two-byte VEX (map 0F only: all #UD in tandem) */
+    for (unsigned byte1 = 0; byte1 < 256; byte1 += 7) {
+        uint8_t vex[2] = { 0xc5, (uint8_t)(byte1 | 0xc0) };
+        for (unsigned op = 0; op < 256; op++) {
+            check_vex_opcode(&ck, &none, vex, 2, op, false);
+        }
+    }
+    /* legacy prefixes before VEX: #UD for 66, F2, F3, LOCK, REX; fine for segments and 67 */
+    static const PrefixSet before[] = {
+        { { 0x66 }, 1 }, { { 0xf2 }, 1 }, { { 0xf3 }, 1 }, { { 0xf0 }, 1 }, { { 0x2e }, 1 },
+        { { 0x67 }, 1 }, { { 0x65, 0x67 }, 2 }, { { 0x40 }, 1 }, { { 0x48 }, 1 }, { { 0x66, 0x41 }, 2 },
+    };
+    for (unsigned k = 0; k < G_N_ELEMENTS(before); k++) {
+        if ((before[k].bytes[before[k].len - 1] & 0xf0) == 0x40 && mode != X86_MODE_64) {
+            continue;
+        }
+        for (unsigned pp = 0; pp < 4; pp++) {
+            uint8_t vex[3] = { 0xc4, 0xe2, (uint8_t)(0x70 | pp) };
+            for (unsigned op = 0xf2; op <= 0xf7; op++) {
+                check_vex_opcode(&ck, &before[k], vex, 3, op, false);
+            }
+        }
+    }
+    checker_finish(&ck, "vex");
+}
+
 /* After the run: how many disagreements each entry covered (0: maybe stale). */
 static void print_allowlist_hits(void)
 {
@@ -634,12 +770,15 @@ int main(int argc, char **argv)
         gchar *r = g_strdup_printf("/decode/capstone/random/%d", mode_bits[m]);
         gchar *p = g_strdup_printf("/decode/capstone/prefixed/%d", mode_bits[m]);
         gchar *e = g_strdup_printf("/decode/capstone/exhaustive/%d", mode_bits[m]);
+        gchar *v = g_strdup_printf("/decode/capstone/vex/%d", mode_bits[m]);
         g_test_add_data_func(r, GINT_TO_POINTER(m), test_random);
         g_test_add_data_func(p, GINT_TO_POINTER(m), test_prefixed);
         g_test_add_data_func(e, GINT_TO_POINTER(m), test_exhaustive);
+        g_test_add_data_func(v, GINT_TO_POINTER(m), test_vex);
         g_free(r);
         g_free(p);
         g_free(e);
+        g_free(v);
     }
     int status = g_test_run();
     print_allowlist_hits();

@@ -316,13 +316,42 @@ static void test_prefix_rules(void)
     g_assert_true(i.prefix & X86_PFX_REP);
     i = expect_op(M32, "f2 ae", X86_OP_SCAS);
     g_assert_true(i.prefix & X86_PFX_REPNE);
-    /* an unassigned mandatory prefix falls back to the NP row */
-    expect_op(M32, "f3 0f 54 c0", X86_OP_ANDPS);
-    expect_op(M32, "66 0f 77", X86_OP_EMMS);
-    expect_op(M32, "66 0f 12 c1", X86_OP_MOVHLPS);            /* 66 0F 12 is memory-only MOVLPD */
+    /*
+     * A prefix the opcode has no row for is #UD where every row of the
+     * opcode has a mandatory prefix (checked on this host's CPU: see the
+     * capstone allowlist), not the NP row with the prefix ignored.
+     */
+    expect_ud(M32, "f3 0f 54 c0");                            /* ANDPS/ANDPD: no F3 form */
+    expect_ud(M32, "f2 0f 54 c0");
+    expect_ud(M32, "f3 0f 28 c0");                            /* not MOVAPS */
+    expect_ud(M64, "66 f3 0f 28 c0");
+    expect_ud(M32, "66 0f 77");                               /* EMMS is NP */
+    expect_ud(M32, "66 0f 12 c1");                            /* 66 0F 12 is memory-only MOVLPD */
+    expect_op(M32, "0f 12 c1", X86_OP_MOVHLPS);
+    expect_ud(M64, "66 0f c3 00");                            /* NP MOVNTI */
+    expect_ud(M32, "66 0f ae 00");                            /* NP FXSAVE */
+    expect_ud(M32, "f3 0f 38 00 c1");                         /* PSHUFB: NP and 66 only */
     expect_ud(M32, "0f 7c c0");                               /* HADDPD/HADDPS have no NP form */
     expect_ud(M32, "66 f2 0f 38 10 c0");                      /* F2 wins: no F2 or NP PBLENDVB */
     expect_ud(M32, "0f b8 c0");                               /* NP 0F B8 (JMPE) is not x86 */
+    expect_ud(M32, "66 0f b8 c0");
+    /* ... where the opcode also has rows without one, the prefix stays ordinary */
+    i = expect_op(M32, "f2 0f bc c0", X86_OP_BSF);
+    g_assert_true(i.prefix & X86_PFX_REPNE);
+    i = expect_op(M32, "66 0f bc c0", X86_OP_BSF);
+    g_assert_cmpuint(i.opsize, ==, 2);
+    expect_op(M32, "f2 90", X86_OP_NOP);
+    i = expect_op(M32, "66 0f c7 f0", X86_OP_RDRAND);         /* 66 0F C7 /6 memory: VMCLEAR */
+    g_assert_cmpuint(i.opsize, ==, 2);
+    /* NFx rows: F2/F3 are #UD (or another row), 66 is an operand-size prefix */
+    i = expect_op(M32, "66 0f 38 f0 00", X86_OP_MOVBE);
+    g_assert_cmpuint(i.opsize, ==, 2);
+    expect_ud(M32, "f3 0f 38 f0 00");
+    expect_ud(M64, "f3 0f 38 f1 00");
+    expect_op(M32, "f2 0f 38 f0 c0", X86_OP_CRC32);
+    expect_ud(M32, "f3 0f c7 f0");                            /* RDRAND is NFx */
+    expect_ud(M32, "f2 0f c7 f8");                            /* RDSEED is NFx */
+    expect_op(M32, "f3 0f c7 f8", X86_OP_RDPID);
 
     /* segment overrides: the last one counts */
     i = expect_op(M32, "64 8b 00", X86_OP_MOV);
@@ -386,7 +415,7 @@ static void test_64bit_invalid(void)
 {
     static const char *const i64[] = {
         "06", "07", "0e", "16", "17", "1e", "1f", "27", "2f", "37", "3f", "60", "61",
-        "62 00", "82 c0 01", "9a 00 00 00 00 00 00", "c4 00", "c5 00", "ce", "d4 0a", "d5 0a",
+        "62 00", "82 c0 01", "9a 00 00 00 00 00 00", "c4 08", "c5 00 00", "ce", "d4 0a", "d5 0a",
         "d6", "ea 00 00 00 00 00 00",
     };
     for (unsigned k = 0; k < G_N_ELEMENTS(i64); k++) {
@@ -410,7 +439,7 @@ static void test_64bit_invalid(void)
     expect_ud(M16, "0f 01 f8");
     expect_op(M64, "f3 48 0f ae c0", X86_OP_RDFSBASE);
     expect_ud(M32, "f3 0f ae c0");
-    /* VEX/EVEX: #UD (no AVX); outside 64-bit mode only with mod = 11 */
+    /* VEX without a row (AVX) and EVEX: #UD; outside 64-bit mode only with mod = 11 */
     expect_ud(M64, "c5 f8 77");
     expect_ud(M32, "c5 f8 77");
     expect_op(M32, "c5 00", X86_OP_LDS);
@@ -581,6 +610,162 @@ static void test_group_and_escape_rows(void)
     expect_ud(M32, "0f 04");
 }
 
+/* ---- VEX, SDM vol. 2A 2.3 ---- */
+
+static void test_vex_fields(void)
+{
+    /* andn eax, ecx, edx: C4 RXB=111 map 0F38, W0 vvvv=~0001 L0 pp=NP, F2 /r */
+    X86Insn i = expect_op(M64, "c4 e2 70 f2 c2", X86_OP_ANDN);
+    g_assert_cmpuint(i.len, ==, 5);
+    g_assert_cmpuint(i.reg, ==, R_EAX);
+    g_assert_cmpuint(i.rm, ==, R_EDX);
+    g_assert_cmpuint(x86_insn_vvvv(&i), ==, R_ECX);
+    g_assert_cmpuint(i.vex, ==, X86_VEX_PRESENT | R_ECX);
+    g_assert_cmpuint(i.opsize, ==, 4);
+    g_assert_cmpuint(i.rex, ==, 0);
+    g_assert_false(i.prefix & X86_PFX_REX);
+    g_assert_cmpuint(x86_insn_row(&i)->operand[1], ==, X86_OPK_By);
+    g_assert_cmpuint(i.opnd_loc[0], ==, X86_LOC_GPR + R_EAX);
+    g_assert_cmpuint(i.opnd_loc[1], ==, X86_LOC_GPR + R_ECX);
+    g_assert_cmpuint(i.opnd_loc[2], ==, X86_LOC_GPR + R_EDX);
+    g_assert_cmpuint(i.opnd_size[1], ==, 4);
+
+    /* andn r8, r15, [r9 + r10*2 + 8]: inverted R X B all 0 (extended), W1, vvvv = ~1111 */
+    i = expect_op(M64, "c4 02 80 f2 44 51 08", X86_OP_ANDN);
+    g_assert_cmpuint(i.reg, ==, R_R8);
+    g_assert_cmpuint(i.base, ==, R_R9);
+    g_assert_cmpuint(i.index, ==, R_R10);
+    g_assert_cmpuint(i.scale, ==, 1);
+    g_assert_cmpint(i.disp, ==, 8);
+    g_assert_cmpuint(x86_insn_vvvv(&i), ==, R_R15);
+    g_assert_true(i.vex & X86_VEX_W);
+    g_assert_cmpuint(i.opsize, ==, 8);
+    g_assert_cmpuint(i.opnd_loc[2], ==, X86_LOC_MEM);
+    g_assert_cmpuint(i.opnd_size[2], ==, 8);
+    /* REX.B-style VEX.B on a register r/m */
+    i = expect_op(M64, "c4 c2 70 f2 c2", X86_OP_ANDN);
+    g_assert_cmpuint(i.rm, ==, R_R10);
+
+    /* 32-bit mode: VEX.B and VEX.W are ignored, and so is vvvv's top bit (2.3.5) */
+    i = expect_op(M32, "c4 c2 f0 f2 c2", X86_OP_ANDN);
+    g_assert_cmpuint(i.rm, ==, R_EDX);
+    g_assert_cmpuint(i.opsize, ==, 4);
+    g_assert_true(i.vex & X86_VEX_W);                          /* as encoded */
+    g_assert_cmpuint(i.opnd_size[0], ==, 4);
+    i = expect_op(M32, "c4 e2 30 f2 c2", X86_OP_ANDN);        /* vvvv = 1001 */
+    g_assert_cmpuint(x86_insn_vvvv(&i), ==, R_ECX);
+    i = expect_op(M64, "c4 e2 30 f2 c2", X86_OP_ANDN);
+    g_assert_cmpuint(x86_insn_vvvv(&i), ==, R_R9);
+    /* 16-bit protected mode decodes VEX too: 32-bit operands, 16-bit addressing */
+    i = expect_op(M16, "c4 e2 70 f2 86 00 10", X86_OP_ANDN);
+    g_assert_cmpuint(i.opsize, ==, 4);
+    g_assert_cmpuint(i.addrsize, ==, 2);
+    g_assert_cmpuint(i.base, ==, R_EBP);
+    g_assert_cmpuint(i.seg, ==, SEG_SS);
+    /* legacy prefixes that VEX allows: segment, address size */
+    i = expect_op(M64, "2e 67 c4 e2 70 f2 00", X86_OP_ANDN);
+    g_assert_cmpuint(i.addrsize, ==, 4);
+    i = expect_op(M64, "c4 e2 70 f2 05 10 00 00 00", X86_OP_ANDN);   /* RIP-relative */
+    g_assert_true(i.flags & X86_INSN_RIPREL);
+
+    /* RORX: map 0F3A, F2, an imm8, no vvvv operand */
+    i = expect_op(M64, "c4 e3 fb f0 c1 05", X86_OP_RORX);
+    g_assert_cmpint(i.imm, ==, 5);
+    g_assert_cmpuint(i.opsize, ==, 8);
+    g_assert_cmpuint(x86_insn_vvvv(&i), ==, 0);
+    char buf[256];
+    x86_insn_dump(&i, buf, sizeof(buf));
+    g_assert_nonnull(strstr(buf, "RORX Gy,Ey,Ib"));
+    g_assert_nonnull(strstr(buf, "vex.l=0.w=1"));
+}
+
+static void test_vex_rows(void)
+{
+    /* 0F38 F2-F7 and 0F3A F0 by VEX.pp and ModRM.reg, SDM table */
+    expect_op(M64, "c4 e2 78 f3 c9", X86_OP_BLSR);            /* group 17 /1 */
+    expect_op(M64, "c4 e2 78 f3 d1", X86_OP_BLSMSK);          /* /2 */
+    X86Insn i = expect_op(M64, "c4 e2 70 f3 d9", X86_OP_BLSI);   /* /3 */
+    g_assert_cmpuint(i.opnd_loc[0], ==, X86_LOC_GPR + R_ECX);  /* the destination is vvvv */
+    expect_ud(M64, "c4 e2 78 f3 c1");                          /* /0 */
+    expect_ud(M64, "c4 e2 78 f3 e1");                          /* /4 */
+    expect_op(M64, "c4 e2 70 f5 c2", X86_OP_BZHI);
+    expect_op(M64, "c4 e2 72 f5 c2", X86_OP_PEXT);
+    expect_op(M64, "c4 e2 73 f5 c2", X86_OP_PDEP);
+    expect_ud(M64, "c4 e2 71 f5 c2");                          /* 66: none */
+    expect_op(M64, "c4 e2 73 f6 c2", X86_OP_MULX);
+    expect_ud(M64, "c4 e2 70 f6 c2");
+    expect_op(M64, "c4 e2 70 f7 c2", X86_OP_BEXTR);
+    expect_op(M64, "c4 e2 71 f7 c2", X86_OP_SHLX);
+    expect_op(M64, "c4 e2 72 f7 c2", X86_OP_SARX);
+    expect_op(M64, "c4 e2 73 f7 c2", X86_OP_SHRX);
+    expect_op(M32, "c4 e3 7b f0 c1 05", X86_OP_RORX);
+    expect_ud(M64, "c4 e3 78 f0 c1 05");                       /* RORX needs F2 */
+}
+
+static void test_vex_ud(void)
+{
+    /* the legacy-encoded opcodes of the same bytes are not VEX rows */
+    expect_ud(M64, "c4 e2 78 f0 00");                          /* MOVBE is not VEX */
+    expect_ud(M64, "c4 e2 7b f1 c0");                          /* nor CRC32 */
+    expect_ud(M64, "c4 e2 79 f6 c0");                          /* nor ADCX */
+    expect_ud(M64, "c4 e2 78 f4 c0");
+    /* AVX is not implemented: every other VEX opcode is #UD */
+    expect_ud(M64, "c5 f8 58 c1");                             /* vaddps */
+    expect_ud(M64, "c4 e2 79 00 c1");                          /* vpshufb */
+    expect_ud(M32, "c5 f8 77");                                /* vzeroupper */
+    /* VEX.mmmmm: 1-3 only */
+    expect_ud(M64, "c4 e0 70 f2 c2");
+    expect_ud(M64, "c4 e4 70 f2 c2");
+    expect_ud(M64, "c4 ff 70 f2 c2");
+    /* VEX.L = 1 on LZ rows */
+    expect_ud(M64, "c4 e2 74 f2 c2");
+    expect_ud(M32, "c4 e3 7f f0 c1 05");
+    /* VEX.vvvv must be 1111b where unused: all four bits, also in 32-bit mode (host-checked) */
+    expect_ud(M64, "c4 e3 73 f0 c1 05");
+    expect_ud(M32, "c4 e3 3b f0 c1 05");
+    /* 66, F2, F3, LOCK or REX before VEX (2.3.2-2.3.4) */
+    static const char *const before[] = { "66", "f2", "f3", "f0", "40", "48", "41" };
+    for (unsigned k = 0; k < G_N_ELEMENTS(before); k++) {
+        char hex[64];
+        snprintf(hex, sizeof(hex), "%s c4 e2 70 f2 c2", before[k]);
+        expect_ud(M64, hex);
+        if (before[k][0] != '4') {
+            expect_ud(M32, hex);
+        }
+    }
+    /* ... but the length is settled first (2.3.11): 16 bytes is #GP */
+    expect_result(M64, "66 26 26 26 26 26 c4 e2 70 f2 84 24 00 00 00 00",
+                  X86_DECODE_TOO_LONG);
+    expect_result(M64, "26 26 26 26 26 26 c4 e2 70 f2 84 24 00 00 00 00",
+                  X86_DECODE_TOO_LONG);
+    expect_op(M64, "26 26 26 26 26 c4 e2 70 f2 84 24 00 00 00 00", X86_OP_ANDN);
+}
+
+/* Outside 64-bit mode C4/C5 are LES/LDS unless the next byte has bits 7:6 = 11b. */
+static void test_vex_or_les(void)
+{
+    for (int m = M16; m <= M32; m++) {
+        for (unsigned b = 0; b < 0xc0; b++) {
+            char hex[64];
+            X86Insn i;
+            snprintf(hex, sizeof(hex), "c4 %02x 00 00 00 00 00 00", b);
+            int r = decode(m, hex, &i);
+            g_assert_cmpint(r, >, 0);
+            g_assert_cmpuint(i.op, ==, X86_OP_LES);
+            g_assert_cmpuint(i.vex, ==, 0);
+            hex[1] = '5';
+            r = decode(m, hex, &i);
+            g_assert_cmpint(r, >, 0);
+            g_assert_cmpuint(i.op, ==, X86_OP_LDS);
+        }
+        X86Insn i = expect_op(m, "66 c4 08", X86_OP_LES);          /* 66 is fine for LES */
+        g_assert_cmpuint(i.opsize, ==, m == M16 ? 4 : 2);
+        expect_op(m, "c4 e2 70 f2 c2", X86_OP_ANDN);
+        expect_ud(m, "c5 c0 f2 c2");
+    }
+    expect_ud(M64, "c4 08");                                    /* 64-bit mode: always VEX */
+}
+
 /* ---- the 15-byte limit, SDM vol. 2A 2.3.11 ---- */
 
 static void test_length_limit(void)
@@ -639,6 +824,11 @@ static void test_need_more(void)
         { M16, "8b 86 00 80" },
         { M16, "67 8b 04 8d 00 10 00 00" },
         { M16, "9a 78 56 34 12" },
+        { M64, "c4 02 80 f2 44 51 08" },                    /* VEX3, SIB, disp8 */
+        { M64, "2e c4 e2 70 f2 05 10 00 00 00" },           /* VEX3, RIP-relative */
+        { M32, "c4 e3 7b f0 c1 05" },                       /* RORX: imm8 */
+        { M16, "c4 e2 70 f2 86 00 10" },                    /* 16-bit addressing */
+        { M32, "c4 08" },                                   /* LES */
     };
 
     for (unsigned k = 0; k < G_N_ELEMENTS(cases); k++) {
@@ -659,7 +849,13 @@ static void test_need_more(void)
     X86Insn insn;
     g_assert_cmpint(decode_avail(M64, "06 00 00", 1, &insn), ==, X86_DECODE_UD);
     g_assert_cmpint(decode_avail(M32, "0f 04 00", 2, &insn), ==, X86_DECODE_UD);
-    g_assert_cmpint(decode_avail(M64, "c5 f8 77", 1, &insn), ==, X86_DECODE_UD);
+    g_assert_cmpint(decode_avail(M64, "c5 f8 77", 3, &insn), ==, X86_DECODE_UD);
+    g_assert_cmpint(decode_avail(M64, "c4 e1 78 77", 4, &insn), ==, X86_DECODE_UD);
+    g_assert_cmpint(decode_avail(M64, "c4 e0 78 f2 c0", 2, &insn), ==, X86_DECODE_UD);  /* map 0 */
+    g_assert_cmpint(decode_avail(M64, "c4 08", 2, &insn), ==, X86_DECODE_UD);             /* map 8 */
+    /* VEX needs the byte after C4/C5 (and outside 64-bit mode, to tell it from LES/LDS) */
+    g_assert_cmpint(decode_avail(M64, "c5 f8 77", 1, &insn), ==, X86_DECODE_NEED_MORE);
+    g_assert_cmpint(decode_avail(M32, "c4 e2 70 f2 c2", 1, &insn), ==, X86_DECODE_NEED_MORE);
 }
 
 /* ---- the table ---- */
@@ -668,13 +864,26 @@ static void test_need_more(void)
 static bool row_reachable(unsigned index, X86DecodeMode mode)
 {
     const X86OpcodeRow *row = &x86_opcode_table[index];
-    static const uint8_t mp_byte[] = { 0, 0, 0x66, 0xf3, 0xf2 };
+    static const uint8_t mp_byte[] = { 0, 0, 0x66, 0xf3, 0xf2, 0 };
+    static const uint8_t vex_pp[] = { 0, 0, 1, 2, 3, 0 };
 
     for (unsigned modrm = 0; modrm < 256; modrm++) {
         uint8_t b[24] = { 0 };
         unsigned n = 0;
         X86Insn insn;
 
+        if (row->flags & X86_ROW_VEX) {
+            /* C4, R X B = 1 and the map, W0 vvvv = 1111 L0 pp, opcode, ModRM */
+            b[n++] = 0xc4;
+            b[n++] = 0xe0 | (row->opcode > 0xffff ? ((row->opcode >> 8) == 0x0f38 ? 2 : 3) : 1);
+            b[n++] = 0x78 | vex_pp[row->mandatory];
+            b[n++] = row->opcode;
+            b[n] = modrm;
+            if (x86_decode(b, sizeof(b), mode, &insn) > 0 && insn.row == index) {
+                return true;
+            }
+            continue;
+        }
         if (mp_byte[row->mandatory]) {
             b[n++] = mp_byte[row->mandatory];
         }
@@ -772,6 +981,10 @@ int main(int argc, char **argv)
     g_test_add_func("/decode/ud/lock", test_lock_rules);
     g_test_add_func("/decode/ud/registers", test_register_rules);
     g_test_add_func("/decode/groups", test_group_and_escape_rows);
+    g_test_add_func("/decode/vex/fields", test_vex_fields);
+    g_test_add_func("/decode/vex/rows", test_vex_rows);
+    g_test_add_func("/decode/vex/ud", test_vex_ud);
+    g_test_add_func("/decode/vex/les-lds", test_vex_or_les);
     g_test_add_func("/decode/length-limit", test_length_limit);
     g_test_add_func("/decode/need-more", test_need_more);
     g_test_add_func("/decode/table/rows-reachable", test_every_row_reachable);
