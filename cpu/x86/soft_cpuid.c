@@ -24,8 +24,9 @@ void x86_soft_cpuid_supported(X86Cpuid *t)
     memset(t, 0, sizeof(*t));
     add(t, 0, 0, 0, 0xd, str4("Auth"), str4("cAMD"), str4("enti"));
 
-    /* Leaf 1 EDX: fpu de pse tsc msr pae mce cx8 sep mtrr pge cmov pat pse36 clflush mmx fxsr sse sse2. */
-    uint32_t edx1 = BIT(0) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) |
+    /* Leaf 1 EDX: fpu vme de pse tsc msr pae mce cx8 sep mtrr pge cmov pat pse36 clflush mmx fxsr sse sse2.
+     * VME: CR4.VME/PVI, the interrupt redirection bitmap, VIF/VIP (vm86.c, system.c). */
+    uint32_t edx1 = BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) |
                     BIT(11) | BIT(12) | BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) |
                     BIT(23) | BIT(24) | BIT(25) | BIT(26);
     /* ECX: sse3 pclmulqdq ssse3 cx16 sse4.1 sse4.2 movbe popcnt aes xsave rdrand hypervisor.
