@@ -80,6 +80,7 @@ typedef struct X86Cpu {
     uint64_t next_rip;      /* the instruction's fall-through address */
     jmp_buf *unwind;        /* where x86_raise() returns to */
     bool end_block;         /* the instruction changed what decoding depends on */
+    bool single_step_pending; /* a single-step trap held back by MOV SS/POP SS (x86_single_step) */
 
     CodeCache *code;        /* decoded blocks (accel/interp.c) */
     const X86Cpuid *cpuid;  /* what CPUID answers (cpu/x86/cpuid.h); NULL = leaf 0 only */

@@ -258,6 +258,38 @@ X86StopReason x86_deliver_raised(X86Cpu *cpu)
     return stop;
 }
 
+#define DR6_BS (1u << 14)   /* SDM vol. 3A 17.2.3: single step */
+
+static bool software_interrupt(const X86Insn *insn)
+{
+    switch (insn->op) {
+    case X86_OP_INT: case X86_OP_INT3: case X86_OP_INTO: case X86_OP_INT1:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void x86_single_step(X86Cpu *cpu, const X86Insn *insn, bool tf, uint8_t shadow)
+{
+    bool pending = cpu->single_step_pending;
+    cpu->single_step_pending = false;
+    if (!tf && !pending) {
+        return;
+    }
+    if (tf && software_interrupt(insn) && !(cpu->s.rflags & X86_FLAG_TF)) {
+        return;   /* delivered through the IDT, which cleared TF */
+    }
+    bool movss_shadow = (cpu->s.events.interrupt_shadow & X86_SHADOW_MOVSS) &&
+                        !(shadow & X86_SHADOW_MOVSS);
+    if (movss_shadow) {
+        cpu->single_step_pending = true;   /* SDM 6.8.3: #DB waits for the next instruction */
+        return;
+    }
+    cpu->s.dr6 |= DR6_BS;
+    x86_raise(cpu, X86_EXC_DB, X86_NO_ERROR_CODE);
+}
+
 X86StopReason x86_step(X86Cpu *cpu)
 {
     jmp_buf env;
@@ -267,12 +299,14 @@ X86StopReason x86_step(X86Cpu *cpu)
     if (r == 0) {
         X86Insn insn;
         uint8_t shadow = cpu->s.events.interrupt_shadow;
+        bool tf = cpu->s.rflags & X86_FLAG_TF;
         x86_fetch_decode(cpu, &insn);
         cpu->next_rip = next_rip_of(cpu, &insn);
         x86_execute(cpu, &insn);
         cpu->s.rip = cpu->next_rip;
         cpu->s.events.interrupt_shadow &= ~shadow;
         cpu->icount++;
+        x86_single_step(cpu, &insn, tf, shadow);
         cpu->unwind = saved;
         return cpu->stop;
     }

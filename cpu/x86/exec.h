@@ -222,6 +222,16 @@ X86StopReason x86_deliver_raised(X86Cpu *cpu);
 void x86_execute(X86Cpu *cpu, const X86Insn *insn);
 
 /*
+ * The single-step trap (SDM vol. 3A 17.3.1.4), after an instruction that
+ * completed: `tf` is EFLAGS.TF as the instruction began, `shadow` the
+ * interrupt shadow then.  Raises #DB with DR6.BS (so call it with RIP at
+ * the next instruction), except after INT n/INT3/INTO/INT1 that went
+ * through the IDT (their delivery cleared TF) and after MOV SS/POP SS,
+ * which hold the trap back until the next instruction is done.
+ */
+void x86_single_step(X86Cpu *cpu, const X86Insn *insn, bool tf, uint8_t shadow);
+
+/*
  * Execute one instruction with exception delivery: fetch, decode, execute,
  * deliver a raised exception through the IDT.  Returns X86_STOP_NONE, or why
  * the CPU cannot go on (shutdown, error).  For tests and single-stepping;
