@@ -220,6 +220,10 @@ static void dispatch_mmio(Machine *m, VCPUExit *e)
 /*
  * Reset rendezvous: every vCPU thread stops here; the last to arrive resets
  * the machine while the others wait, then all reload their boot states.
+ * None runs on until all have reloaded theirs: a vCPU that went ahead could
+ * send an INIT or SIPI that another's reload would then wipe out (its AP
+ * would never start).  reset_generation moves twice per reset: once when
+ * the machine is reset, once when the last vCPU is reloaded.
  */
 static bool vcpu_pause_for_reset(VCPU *v)
 {
@@ -245,12 +249,23 @@ static bool vcpu_pause_for_reset(VCPU *v)
     while (gen == m->reset_generation && !atomic_load(&m->stop_requested)) {
         pthread_cond_wait(&m->run_cond, &m->run_lock);
     }
-    m->nr_paused--;
     ok = !atomic_load(&m->stop_requested);
     pthread_mutex_unlock(&m->run_lock);
     if (ok) {
         m->accel->reset_vcpu(v, &v->boot_state);
     }
+
+    pthread_mutex_lock(&m->run_lock);
+    m->nr_paused--;
+    if (m->nr_paused == 0) {
+        m->reset_generation++;
+        pthread_cond_broadcast(&m->run_cond);
+    }
+    while (gen + 1 == m->reset_generation && !atomic_load(&m->stop_requested)) {
+        pthread_cond_wait(&m->run_cond, &m->run_lock);
+    }
+    ok = !atomic_load(&m->stop_requested);
+    pthread_mutex_unlock(&m->run_lock);
     return ok;
 }
 
@@ -289,7 +304,6 @@ static void vcpu_loop(VCPU *v)
     Machine *m = v->machine;
     VCPUExit exit;
 
-    m->accel->reset_vcpu(v, &v->boot_state);
     for (;;) {
         if (atomic_load(&m->stop_requested)) {
             return;
@@ -342,6 +356,9 @@ static void *vcpu_thread(void *arg)
     pthread_setname_np(pthread_self(), name);
 
     int r = m->accel->vcpu_init(v, err, sizeof(err));
+    if (r == 0) {
+        m->accel->reset_vcpu(v, &v->boot_state);   /* before the starter goes on */
+    }
     g_mutex_lock(&start->lock);
     start->result = r == 0 ? 1 : -1;
     snprintf(start->err, sizeof(start->err), "%s", err);
@@ -392,9 +409,14 @@ static int vcpu_start_one(VCPU *v, char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * The application processors first, the boot vCPU last: each thread has
+ * created its vCPU and loaded its boot state (an AP waits for SIPI) before
+ * the next is started, so the BSP's INIT and SIPI find every AP ready.
+ */
 int accel_start_vcpus(Machine *m, char *err, size_t errlen)
 {
-    for (int i = 0; i < m->nr_vcpus; i++) {
+    for (int i = m->nr_vcpus - 1; i >= 0; i--) {
         if (vcpu_start_one(&m->vcpus[i], err, errlen) != 0) {
             machine_request_exit(m, 1);
             accel_join_vcpus(m);

@@ -305,11 +305,15 @@ static Block *find_block(InterpVCPU *iv, CodeCache *cc)
 static void run_next(InterpVCPU *iv, CodeCache *cc)
 {
     X86Cpu *cpu = &iv->cpu;
-    Block *b = find_block(iv, cc);
-    if (b && block_within_limit(cpu, b)) {
-        run_block(cpu, b);
-        return;
+    bool tf = cpu->s.rflags & X86_FLAG_TF;
+    if (!tf && !cpu->single_step_pending) {
+        Block *b = find_block(iv, cc);
+        if (b && block_within_limit(cpu, b)) {
+            run_block(cpu, b);
+            return;
+        }
     }
+    /* Single-stepping (a block ends where TF changes: POPF, IRET ...), or no block. */
     X86Insn insn;
     uint8_t shadow = cpu->s.events.interrupt_shadow;
     x86_fetch_decode(cpu, &insn);
@@ -320,6 +324,7 @@ static void run_next(InterpVCPU *iv, CodeCache *cc)
     cpu->s.events.interrupt_shadow &= ~shadow;
     cpu->icount++;
     cpu->end_block = false;
+    x86_single_step(cpu, &insn, tf, shadow);
 }
 
 static bool interrupts_enabled(const X86Cpu *cpu)

@@ -31,7 +31,8 @@ typedef struct KvmVm {
     size_t xsave_size;          /* bytes KVM_GET_XSAVE(2) fills */
     bool xsave2;                /* use KVM_GET_XSAVE2 (a buffer over 4 KiB) */
     uint64_t supported_xcr0;    /* XSAVE components KVM accepts in XSTATE_BV */
-    X86Cpuid supported;         /* KVM_GET_SUPPORTED_CPUID */
+    X86Cpuid supported;         /* KVM_GET_SUPPORTED_CPUID, plus `forced` */
+    X86Cpuid forced;            /* feature bits the guest sees whatever KVM_SET_CPUID2 says */
     X86CpuModel model;          /* -cpu */
     uint32_t *msr_index;        /* KVM_GET_MSR_INDEX_LIST */
     int nr_msr_index;
@@ -79,6 +80,12 @@ static inline KvmVm *kvm_vm(VCPU *v)
 void kvm_vcpu_fail(KvmVcpu *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kvm_vcpu_complete_pending_exit(KvmVcpu *c);
 bool kvm_msr_listed(const KvmVm *vm, uint32_t index);
+
+/* kvm-cpuid.c: probe the CPUID feature bits this host forces on every guest
+ * (vm->forced), fold them into vm->supported and vm->model, and warn about
+ * -cpu removals that cannot be honoured.  Needs vm->kvm_fd, vcpu_mmap_size,
+ * supported and model.  Main thread, from init. */
+void kvm_accept_forced_cpuid(KvmVm *vm);
 
 /* kvm-state.c */
 void kvm_vcpu_choose_msrs(KvmVm *vm, KvmVcpu *c);

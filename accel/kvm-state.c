@@ -350,6 +350,18 @@ static void store(uint8_t *p, uint64_t v, size_t n)
 }
 
 /*
+ * The legacy region keeps the x87 registers in stack order, ST(0) first
+ * (SDM vol. 1 10.5.1, table 10-2: FXSAVE's layout, which XSAVE and KVM's
+ * kvm_xsave share); X86FpuState holds the physical registers R0-R7.  ST(i)
+ * is R((TOP + i) mod 8), TOP being FSW bits 13:11 (SDM vol. 1 8.1.2).  The
+ * abridged tag byte is indexed by physical register in both.
+ */
+static unsigned fpu_physical_reg(uint16_t fsw, unsigned st_index)
+{
+    return (((fsw >> 11) & 7) + st_index) & 7;
+}
+
+/*
  * A component whose XSTATE_BV bit is clear is in its initial state (SDM
  * vol. 1 13.6), whatever its bytes say.  FIP/FDP are the 64-bit forms
  * (the kernel saves with REX.W), so FCS/FDS read as 0.
@@ -366,9 +378,10 @@ static void fpu_from_xsave(X86FpuState *f, const uint8_t *x)
         f->fop = (uint16_t)load(x + XSAVE_FOP, 2);
         f->fip = load(x + XSAVE_FIP, 8);
         f->fdp = load(x + XSAVE_FDP, 8);
-        for (int i = 0; i < 8; i++) {
-            f->st[i].mantissa = load(x + XSAVE_ST + 16 * i, 8);
-            f->st[i].sign_exp = (uint16_t)load(x + XSAVE_ST + 16 * i + 8, 2);
+        for (unsigned i = 0; i < 8; i++) {
+            X87Reg *r = &f->st[fpu_physical_reg(f->fsw, i)];
+            r->mantissa = load(x + XSAVE_ST + 16 * i, 8);
+            r->sign_exp = (uint16_t)load(x + XSAVE_ST + 16 * i + 8, 2);
         }
     }
     f->mxcsr = (uint32_t)load(x + XSAVE_MXCSR, 4);
@@ -391,10 +404,11 @@ static void fpu_to_xsave(uint8_t *x, const X86FpuState *f, uint64_t supported_xc
     store(x + XSAVE_FIP, f->fip, 8);
     store(x + XSAVE_FDP, f->fdp, 8);
     store(x + XSAVE_MXCSR, f->mxcsr, 4);
-    for (int i = 0; i < 8; i++) {
+    for (unsigned i = 0; i < 8; i++) {
+        const X87Reg *r = &f->st[fpu_physical_reg(f->fsw, i)];
         memset(x + XSAVE_ST + 16 * i, 0, 16);
-        store(x + XSAVE_ST + 16 * i, f->st[i].mantissa, 8);
-        store(x + XSAVE_ST + 16 * i + 8, f->st[i].sign_exp, 2);
+        store(x + XSAVE_ST + 16 * i, r->mantissa, 8);
+        store(x + XSAVE_ST + 16 * i + 8, r->sign_exp, 2);
     }
     memcpy(x + XSAVE_XMM, f->xmm, sizeof(f->xmm));
     uint64_t bv = load(x + XSAVE_XSTATE_BV, 8) | XSTATE_X87 | XSTATE_SSE;

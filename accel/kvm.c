@@ -32,6 +32,7 @@ static const struct {
     { KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR" },
     { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
     { KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+    { KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING" },
     { KVM_CAP_PIT2, "KVM_CAP_PIT2" },
     { KVM_CAP_PIT_STATE2, "KVM_CAP_PIT_STATE2" },
     { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
@@ -291,11 +292,57 @@ static void kvm_vm_free(KvmVm *vm)
     free(vm);
 }
 
+#define KVM_PIC_PINS    8
+#define KVM_IOAPIC_PINS 24
+#define KVM_MAX_ROUTES  (2 * KVM_PIC_PINS + KVM_IOAPIC_PINS)
+
+static void route_add(struct kvm_irq_routing *r, uint32_t gsi, uint32_t chip, uint32_t pin)
+{
+    struct kvm_irq_routing_entry *e = &r->entries[r->nr++];
+    memset(e, 0, sizeof(*e));
+    e->gsi = gsi;
+    e->type = KVM_IRQ_ROUTING_IRQCHIP;
+    e->u.irqchip.irqchip = chip;
+    e->u.irqchip.pin = pin;
+}
+
+/*
+ * Where KVM_IRQ_LINE's GSIs go (api.rst, KVM_SET_GSI_ROUTING; it replaces
+ * the table KVM_CREATE_IRQCHIP made): ISA IRQs 0-15 to the PIC pair, and
+ * to the IOAPIC pin of the same number except that IRQ 0 (the PIT, in-kernel
+ * too) is pin 2, the interrupt source override of the MADT (hw/acpi.c).
+ * GSI 2 is the PIC cascade only; GSIs 16-23 are IOAPIC pins 16-23.
+ */
+static int kvm_set_gsi_routing(KvmVm *vm, char *err, size_t errlen)
+{
+    struct kvm_irq_routing *r = calloc(1, sizeof(*r) + KVM_MAX_ROUTES * sizeof(r->entries[0]));
+    for (uint32_t gsi = 0; gsi < 2 * KVM_PIC_PINS; gsi++) {
+        bool master = gsi < KVM_PIC_PINS;
+        route_add(r, gsi, master ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+                  gsi % KVM_PIC_PINS);
+    }
+    for (uint32_t gsi = 0; gsi < KVM_IOAPIC_PINS; gsi++) {
+        if (gsi != 2) {
+            route_add(r, gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
+        }
+    }
+    int ret = kvm_ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
+    free(r);
+    if (ret < 0) {
+        snprintf(err, errlen, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* The in-kernel interrupt controllers and PIT; their fresh state is kept for resets. */
 static int kvm_create_irqchip(KvmVm *vm, char *err, size_t errlen)
 {
     if (kvm_ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, NULL) < 0) {
         snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+        return -1;
+    }
+    if (kvm_set_gsi_routing(vm, err, errlen) != 0) {
         return -1;
     }
     struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -376,7 +423,11 @@ static int kvm_read_host_facts(KvmVm *vm, const Machine *m, char *err, size_t er
 
     /* Under kvm the default model is the host CPU. */
     const char *spec = m->opts->cpu_model ? m->opts->cpu_model : "host";
-    return x86_cpu_model_parse(spec, &vm->model, err, errlen);
+    if (x86_cpu_model_parse(spec, &vm->model, err, errlen) != 0) {
+        return -1;
+    }
+    kvm_accept_forced_cpuid(vm);
+    return 0;
 }
 
 static int kvm_nr_vcpus(const Machine *m)
@@ -472,6 +523,7 @@ void kvm_vcpu_fail(KvmVcpu *c, const char *fmt, ...)
 static int kvm_set_cpuid(KvmVm *vm, KvmVcpu *c, VCPU *v, char *err, size_t errlen)
 {
     x86_cpuid_build(&vm->model, &vm->supported, v->index, kvm_nr_vcpus(v->machine), &c->cpuid);
+    x86_cpuid_add_features(&c->cpuid, &vm->forced);   /* even those the topology clears (HTT) */
     struct kvm_cpuid2 *k = calloc(1, sizeof(*k) + (size_t)c->cpuid.nr * sizeof(k->entries[0]));
     k->nent = (uint32_t)c->cpuid.nr;
     for (int i = 0; i < c->cpuid.nr; i++) {

@@ -18,7 +18,10 @@
  *    PC map must keep 0xfeffc000-0xff000000 free of RAM and devices).  The
  *    machine's devices must not model the PIT, PIC, IOAPIC or LAPIC.
  *  - -cpu defaults to "host" under kvm; each vCPU gets x86_cpuid_build()'s
- *    table limited to KVM_GET_SUPPORTED_CPUID.
+ *    table limited to KVM_GET_SUPPORTED_CPUID, plus the feature bits a
+ *    probe VM found the guest sees whatever the table says (CPUID that does
+ *    not trap in user mode, as under nested kvm-pvm on AMD); init warns
+ *    when -cpu removes one of those.
  *  - reset_vcpu is set_state plus RESET of what X86State does not hold: the
  *    vCPU's in-kernel LAPIC is put back to the state KVM gave it at creation
  *    (with TPR = CR8 of the state) and KVM's paravirtual MSRs (kvmclock,

@@ -29,8 +29,10 @@
  */
 
 #define PM1_STS_IMPLEMENTED (ACPI_PM1_TMR | ACPI_PM1_BM_STS | ACPI_PM1_GBL | ACPI_PM1_PWRBTN | \
-                             ACPI_PM1_WAK_STS)
-#define PM1_EN_IMPLEMENTED  (ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN)
+                             ACPI_PM1_RTC | ACPI_PM1_WAK_STS)
+/* RTC_EN holds what the guest writes, though no alarm ever sets RTC_STS: ACPICA reads an
+ * enable bit back after setting it, and Linux's rtc-cmos enables the RTC event. */
+#define PM1_EN_IMPLEMENTED  (ACPI_PM1_TMR | ACPI_PM1_GBL | ACPI_PM1_PWRBTN | ACPI_PM1_RTC)
 #define PM1_CNT_WRITABLE    (ACPI_PM1_CNT_BM_RLD | ACPI_PM1_CNT_SLP_TYP)
 #define PM_TIMER_CARRY_BIT  31
 #define NS_PER_SEC          1000000000ull

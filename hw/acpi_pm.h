@@ -41,6 +41,7 @@
 #define ACPI_PM1_BM_STS     (1u << 4)
 #define ACPI_PM1_GBL        (1u << 5)
 #define ACPI_PM1_PWRBTN     (1u << 8)
+#define ACPI_PM1_RTC        (1u << 10)
 #define ACPI_PM1_WAK_STS    (1u << 15)
 
 /* PM1 control bits (ACPI 6.0 table 4-18). */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw/acpi.h"
+#include "hw/apic.h"
 #include "hw/loader.h"
 #include "ui/log.h"
 
@@ -64,6 +66,34 @@ void machine_add_e820(Machine *m, uint64_t addr, uint64_t size, uint32_t type)
     m->e820[m->nr_e820++] = (E820Entry){ addr, size, type };
 }
 
+/*
+ * What firmware leaves in the boot vCPU besides the loader's entry state:
+ * the BSP flag (SDM vol. 3A 8.4.1) and the MTRRs on with write-back as the
+ * default type (SDM vol. 3A 11.11.2.1; Firecracker does the same).
+ */
+static void machine_finish_boot_state(X86State *boot)
+{
+    boot->msr.apic_base |= APIC_BASE_BSP;
+    boot->msr.mtrr.def_type = 0x806;
+}
+
+/*
+ * RAM as a firmware would leave it: the kernel, then the ACPI tables in the
+ * BIOS area for the guest's scan of 0xe0000-0xfffff (hw/acpi.h).  The
+ * loaders never write there, and RAM has just been cleared, so the tables
+ * are built again every time.
+ */
+static int machine_install_guest(Machine *m, char *err, size_t errlen)
+{
+    X86State *boot = &m->vcpus[0].boot_state;
+    uint64_t rsdp;
+    if (loader_install(m->loader, &m->mem, m->e820, m->nr_e820, boot, err, errlen) != 0) {
+        return -1;
+    }
+    machine_finish_boot_state(boot);
+    return acpi_build(m, m->nr_vcpus, &rsdp, err, errlen);
+}
+
 int machine_reset(Machine *m, char *err, size_t errlen)
 {
     /* No firmware: RAM comes back as it was at power-on and the kernel is loaded again. */
@@ -72,8 +102,7 @@ int machine_reset(Machine *m, char *err, size_t errlen)
         m->resets[i].reset(m->resets[i].opaque);
     }
     ram_block_discard(&m->ram);
-    int r = loader_install(m->loader, &m->mem, m->e820, m->nr_e820, &m->vcpus[0].boot_state,
-                           err, errlen);
+    int r = machine_install_guest(m, err, errlen);
     machine_unlock();
     return r;
 }

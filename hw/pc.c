@@ -1,13 +1,16 @@
-/* The PC machine: memory map, e820, the basic ISA devices, vCPUs and the kernel. */
+/* The PC machine: memory map, e820, the ISA devices, ACPI power management, fw_cfg, vCPUs, the kernel. */
 #include "hw/machine.h"
 
 #include <assert.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu/x86/cpuid.h"
+#include "hw/acpi_pm.h"
 #include "hw/device.h"
+#include "hw/fw_cfg.h"
 #include "hw/i8042.h"
 #include "hw/loader.h"
 #include "hw/mc146818.h"
@@ -22,7 +25,8 @@
  *   0           .. 0x9fc00      RAM (conventional memory)
  *   0x9fc00     .. 0xa0000      reserved (where a BIOS keeps its EBDA)
  *   0xa0000     .. 0xf0000      nothing (legacy VGA/ROM hole)
- *   0xf0000     .. 0x100000     reserved (BIOS area)
+ *   0xf0000     .. 0x100000     reserved (BIOS area): the ACPI tables (hw/acpi.h),
+ *                                rebuilt at every reset by machine_reset()
  *   0x100000    .. lowmem        RAM
  *   lowmem      .. 4 GiB         MMIO hole (PCI, LAPIC at 0xfee00000, IOAPIC at 0xfec00000)
  *   0xfeffc000  .. 0xff000000    reserved for KVM's identity-map page and TSS
@@ -41,6 +45,8 @@ struct PcDevices {
     I8042 *i8042;
     Port92 *port92;
     Mc146818 *rtc;
+    AcpiPm *acpi_pm;
+    FwCfg *fw_cfg;
 };
 
 static void pc_irq_set(void *opaque, int gsi, int level)
@@ -111,6 +117,37 @@ static void pc_reset_uart(void *d) { uart16550_reset(d); }
 static void pc_reset_i8042(void *d) { i8042_reset(d); }
 static void pc_reset_port92(void *d) { port92_reset(d); }
 static void pc_reset_rtc(void *d) { mc146818_reset(d); }
+static void pc_reset_acpi_pm(void *d) { acpi_pm_reset(d); }
+static void pc_reset_fw_cfg(void *d) { fw_cfg_reset(d); }
+
+/* ACPI 6.0 §7.4.2: the guest entered S5 (soft off), e.g. Linux's `poweroff`. */
+static void pc_acpi_poweroff(void *opaque)
+{
+    machine_request_exit(opaque, 0);
+}
+
+/*
+ * The fixed ACPI hardware at the ports the FADT names (hw/acpi_pm.h), its SCI
+ * on ISA IRQ 9: level-triggered, active high, as the MADT's interrupt source
+ * override says.  Under the software irqchip the line reaches PIC input 9
+ * (which the guest switches to level in the ELCR) and IOAPIC pin 9; under
+ * kvm the in-kernel chips' GSI 9 routes (accel/kvm.c).
+ */
+static void pc_init_acpi_pm(Machine *m, struct PcDevices *d)
+{
+    const AcpiPmHooks hooks = { .poweroff = pc_acpi_poweroff, .reset = pc_request_reset,
+                                .opaque = m };
+    d->acpi_pm = acpi_pm_new(&m->io, m->gsi[ACPI_SCI_IRQ], &hooks);
+    machine_add_reset_hook(m, pc_reset_acpi_pm, d->acpi_pm);
+}
+
+/* fw_cfg at 0x510/0x511 and its DMA at 0x514; the kernel items follow once it is loaded. */
+static void pc_init_fw_cfg(Machine *m, struct PcDevices *d)
+{
+    d->fw_cfg = fw_cfg_new(&m->io, &m->mem);
+    fw_cfg_add_pc_items(d->fw_cfg, m);
+    machine_add_reset_hook(m, pc_reset_fw_cfg, d->fw_cfg);
+}
 
 static int pc_init_devices(Machine *m, char *err, size_t errlen)
 {
@@ -138,6 +175,8 @@ static int pc_init_devices(Machine *m, char *err, size_t errlen)
     machine_add_reset_hook(m, pc_reset_port92, d->port92);
     d->rtc = mc146818_new(&m->io, m->gsi[8], m->ram_below_4g, m->ram_above_4g, m->opts->smp);
     machine_add_reset_hook(m, pc_reset_rtc, d->rtc);
+    pc_init_acpi_pm(m, d);
+    pc_init_fw_cfg(m, d);
 
     if (!m->accel->kernel_irqchip) {
         m->irqchip = soft_irqchip_new(m);
@@ -183,6 +222,63 @@ static int pc_check_cpu_model(const Machine *m, char *err, size_t errlen)
     return 0;
 }
 
+/* The setup header of a bzImage as the loader completed it in the zero page (boot.rst). */
+static void pc_patched_setup(uint8_t *setup, size_t setup_size, const uint8_t *zp)
+{
+    size_t hdr_end = HDR_JUMP + 2 + zp[HDR_JUMP + 1];
+    if (hdr_end > HDR_MAX_END) {
+        hdr_end = HDR_MAX_END;
+    }
+    if (hdr_end <= setup_size) {
+        memcpy(setup + HDR_START, zp + HDR_START, hdr_end - HDR_START);
+    }
+}
+
+/*
+ * fw_cfg's kernel items, QEMU's -kernel interface for firmware: the kernel
+ * file (a bzImage split into its setup sectors, header as the loader patched
+ * it, and the protected-mode part), the initrd and the command line, with the
+ * addresses the loader chose.  Read back from the zero page in guest RAM for
+ * the Linux formats; a multiboot kernel gets the file and command line only.
+ * Called once, after the first install.  0, or -1 with err.
+ */
+static int pc_fw_cfg_add_kernel(Machine *m, char *err, size_t errlen)
+{
+    LoaderFile file;
+    if (loader_file_read(&file, "kernel", m->opts->kernel, m->ram_below_4g + m->ram_above_4g,
+                         err, errlen) < 0) {
+        return -1;
+    }
+    FwCfgKernel k = { .kernel = file.data, .kernel_size = file.size, .cmdline = m->opts->append };
+    const uint8_t *zp = address_space_ram_ptr(&m->mem, LINUX_ZERO_PAGE_ADDR, ZP_SIZE);
+    uint8_t *setup = NULL;
+    if (zp && memcmp(zp + HDR_MAGIC, "HdrS", 4) == 0) {
+        k.setup_addr = (uint32_t)LINUX_ZERO_PAGE_ADDR;
+        k.kernel_addr = loader_le32(zp + HDR_CODE32_START);
+        k.cmdline_addr = loader_le32(zp + HDR_CMD_LINE_PTR);
+        k.initrd_addr = loader_le32(zp + HDR_RAMDISK_IMAGE);
+        k.initrd_size = loader_le32(zp + HDR_RAMDISK_SIZE);
+        k.initrd = k.initrd_size ? address_space_ram_ptr(&m->mem, k.initrd_addr, k.initrd_size)
+                                 : NULL;
+        if (linux_probe(&file)) {
+            unsigned sects = file.data[HDR_SETUP_SECTS] ? file.data[HDR_SETUP_SECTS] : 4;
+            size_t setup_size = (sects + 1) * 512ull;
+            if (setup_size < file.size) {
+                setup = g_memdup2(file.data, setup_size);
+                pc_patched_setup(setup, setup_size, zp);
+                k.setup = setup;
+                k.setup_size = setup_size;
+                k.kernel = file.data + setup_size;
+                k.kernel_size = file.size - setup_size;
+            }
+        }
+    }
+    fw_cfg_add_kernel(m->devices->fw_cfg, &k);
+    g_free(setup);
+    loader_file_free(&file);
+    return 0;
+}
+
 Machine *machine_new(const Options *opts, char *err, size_t errlen)
 {
     Machine *m = calloc(1, sizeof(*m));
@@ -209,10 +305,6 @@ Machine *machine_new(const Options *opts, char *err, size_t errlen)
     m->nr_vcpus = opts->smp;
     m->vcpus = calloc(m->nr_vcpus, sizeof(VCPU));
     pc_init_vcpu_states(m);
-    if (loader_install(m->loader, &m->mem, m->e820, m->nr_e820, &m->vcpus[0].boot_state,
-                       err, errlen) != 0) {
-        goto fail;
-    }
     if (pc_init_devices(m, err, errlen) != 0) {
         goto fail;
     }
@@ -220,6 +312,10 @@ Machine *machine_new(const Options *opts, char *err, size_t errlen)
         goto fail;
     }
     m->accel_ready = true;
+    /* Power-on is the first reset: kernel and ACPI tables into RAM (hw/machine.c). */
+    if (machine_reset(m, err, errlen) != 0 || pc_fw_cfg_add_kernel(m, err, errlen) != 0) {
+        goto fail;
+    }
     return m;
 
 fail:
@@ -233,6 +329,8 @@ static void pc_free_devices(Machine *m)
     if (!d) {
         return;
     }
+    fw_cfg_free(d->fw_cfg);
+    acpi_pm_free(d->acpi_pm);
     if (d->rtc) mc146818_free(d->rtc);
     if (d->port92) port92_free(d->port92);
     if (d->i8042) i8042_free(d->i8042);

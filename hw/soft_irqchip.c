@@ -43,8 +43,8 @@ SoftIrqchip *soft_irqchip_new(Machine *m)
     SoftIrqchip *sc = calloc(1, sizeof(*sc));
     sc->pic = i8259_new(&m->io, (IrqLine){ pic_intr_changed, m, 0 });
     sc->apic_bus = apic_bus_new(&m->mem);
-    /* The IOAPIC's ID follows the LAPICs' (0..n-1), as in the MADT. */
-    sc->ioapic = ioapic_new(&m->mem, sc->apic_bus, (uint8_t)m->opts->smp);
+    /* IOAPIC ID 0, what the MADT says (hw/acpi.c) and what KVM's in-kernel IOAPIC has. */
+    sc->ioapic = ioapic_new(&m->mem, sc->apic_bus, 0);
     sc->pit = i8254_new(&m->io, (IrqLine){ pit_irq0, m, 0 });
     machine_add_reset_hook(m, reset_pic, sc->pic);
     machine_add_reset_hook(m, reset_ioapic, sc->ioapic);

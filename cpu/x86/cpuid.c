@@ -434,6 +434,64 @@ bool x86_cpuid_has_feature(const X86Cpuid *t, const char *name)
     return f && ((cpuid_word(t, f->word) >> f->bit) & 1);
 }
 
+void x86_cpuid_clear_features(X86Cpuid *t)
+{
+    for (int w = 0; w < X86_FEAT_NR_WORDS; w++) {
+        X86CpuidEntry *e = cpuid_find_mut(t, feature_words[w].function, feature_words[w].index);
+        if (e) {
+            *entry_reg(e, feature_words[w].reg) = 0;
+        }
+    }
+}
+
+void x86_cpuid_add_features(X86Cpuid *t, const X86Cpuid *from)
+{
+    for (int w = 0; w < X86_FEAT_NR_WORDS; w++) {
+        uint32_t bits = cpuid_word(from, w);
+        uint32_t *reg = bits ? cpuid_word_ptr(t, w) : NULL;
+        if (reg) {
+            *reg |= bits;
+        }
+    }
+}
+
+/* Has an earlier entry of feature_names the same bit (an alias: pni/sse3, nx/xd)? */
+static bool feature_name_is_alias(size_t i)
+{
+    for (size_t j = 0; j < i; j++) {
+        if (feature_names[j].word == feature_names[i].word &&
+            feature_names[j].bit == feature_names[i].bit) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void x86_cpu_model_force(X86CpuModel *m, const X86Cpuid *forced, char *unmet, size_t unmet_len)
+{
+    uint32_t unmet_bits[X86_FEAT_NR_WORDS];
+    for (int w = 0; w < X86_FEAT_NR_WORDS; w++) {
+        uint32_t bits = cpuid_word(forced, w);
+        unmet_bits[w] = m->remove[w] & bits;
+        m->remove[w] &= ~bits;
+        m->add[w] |= bits;
+    }
+    /* Only named features can have been removed (x86_cpu_model_parse). */
+    size_t used = 0;
+    if (unmet_len) {
+        unmet[0] = '\0';
+    }
+    for (size_t i = 0; i < NR_FEATURE_NAMES; i++) {
+        const FeatureName *f = &feature_names[i];
+        if (!((unmet_bits[f->word] >> f->bit) & 1) || feature_name_is_alias(i) ||
+            used >= unmet_len) {
+            continue;
+        }
+        int n = snprintf(unmet + used, unmet_len - used, "%s%s", used ? ", " : "", f->name);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
 void x86_cpuid_query(const X86Cpuid *t, uint32_t function, uint32_t index, uint32_t regs[4])
 {
     const X86CpuidEntry *basic = x86_cpuid_find(t, 0, 0);

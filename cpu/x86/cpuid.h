@@ -88,6 +88,22 @@ const X86CpuidEntry *x86_cpuid_find(const X86Cpuid *t, uint32_t function, uint32
  */
 void x86_cpuid_query(const X86Cpuid *t, uint32_t function, uint32_t index, uint32_t regs[4]);
 
+/*
+ * Hosts that cannot hide every feature (kvm where CPUID does not trap at
+ * CPL3; accel/kvm.c finds out which bits the guest sees whatever the table
+ * says).  Any thread; pure.
+ *
+ *  x86_cpuid_clear_features: zero every feature word of t; the leaves stay.
+ *  x86_cpuid_add_features:   OR the feature words of `from` into t.
+ *  x86_cpu_model_force:      make m ask for every feature of `forced` and
+ *    drop its removals of them, so that the table built from it says what
+ *    the guest will see.  The removals that could not be honoured are named
+ *    in `unmet` (", "-separated, QEMU's spelling; "" when none).
+ */
+void x86_cpuid_clear_features(X86Cpuid *t);
+void x86_cpuid_add_features(X86Cpuid *t, const X86Cpuid *from);
+void x86_cpu_model_force(X86CpuModel *m, const X86Cpuid *forced, char *unmet, size_t unmet_len);
+
 /* Is feature `name` (QEMU's spelling) set in table t?  false for unknown names. */
 bool x86_cpuid_has_feature(const X86Cpuid *t, const char *name);
 

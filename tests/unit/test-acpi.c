@@ -683,6 +683,11 @@ static void test_pm_power_button(void)
     g_assert_cmphex(address_space_read(&f.io, 0x602, 2), ==, 0x001);
     /* A 32-bit access covers status and enable together. */
     g_assert_cmphex(address_space_read(&f.io, 0x600, 4), ==, 0x00010000);
+    /* RTC_EN reads back what was written (ACPICA checks), with no SCI: RTC_STS stays 0. */
+    address_space_write(&f.io, 0x602, 0x401, 2);
+    g_assert_cmphex(address_space_read(&f.io, 0x600, 4), ==, 0x04010000);
+    g_assert_cmpint(f.sci_level, ==, 0);
+    address_space_write(&f.io, 0x602, 0x001, 2);
 
     acpi_pm_press_power_button(f.pm);
     address_space_write(&f.io, 0x602, 0x100, 2);

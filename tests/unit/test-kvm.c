@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accel/kvm-internal.h"
 #include "accel/kvm.h"
 #include "cpu/x86/cpuid.h"
 #include "hw/machine.h"
@@ -295,6 +296,42 @@ static void make_flat32_state(X86State *s)
     s->regs[R_ESP] = 0x8000;
 }
 
+#define PML4_ADDR 0x3000u
+
+/*
+ * 64-bit mode at CPL3 with IOPL 3 (OUT still exits), the first 2 MiB mapped
+ * 1:1 for the user: nested kvm runs CPL3 code on the CPU, where its CPL0
+ * emulator lacks instructions (x87 among them), and pages only in long mode.
+ */
+static void make_long_mode_user_state(TestVm *t, X86State *s)
+{
+    enum { P = 1, RW = 2, US = 4, PS = 0x80 };
+    uint64_t entries[3] = { (PML4_ADDR + 0x1000) | P | RW | US,     /* PML4[0] -> PDPT */
+                            (PML4_ADDR + 0x2000) | P | RW | US,     /* PDPT[0] -> PD */
+                            0 | P | RW | US | PS };                 /* PD[0]: 2 MiB at 0 */
+    for (int i = 0; i < 3; i++) {
+        memset(t->m.ram.host + PML4_ADDR + 0x1000 * i, 0, 0x1000);
+        memcpy(t->m.ram.host + PML4_ADDR + 0x1000 * i, &entries[i], 8);
+    }
+    x86_state_reset(s);
+    x86_segment_flat_code(&s->segs[SEG_CS], 0x18 | 3, true);
+    for (int i = 0; i < X86_NR_SEGS; i++) {
+        if (i != SEG_CS) {
+            x86_segment_flat_data(&s->segs[i], 0x20 | 3);
+        }
+        s->segs[i].dpl = 3;
+    }
+    s->gdtr = (X86DescTable){ 0, 0x2f };
+    s->tr = (X86Segment){ .base = 0, .limit = 0x67, .selector = 0x28, .type = 0xb, .present = 1 };
+    s->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
+    s->cr3 = PML4_ADDR;
+    s->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR;
+    s->msr.efer = X86_EFER_LME | X86_EFER_LMA;
+    s->rflags = X86_FLAG_FIXED | (3u << 12);   /* IOPL 3 */
+    s->rip = CODE_ADDR;
+    s->regs[R_ESP] = 0x8000;
+}
+
 static void load_code(TestVm *t, const uint8_t *code, size_t len)
 {
     memcpy(t->m.ram.host + CODE_ADDR, code, len);
@@ -562,6 +599,55 @@ static void test_cpuid_in_guest(void)
     test_vm_free(t);
 }
 
+/*
+ * -cpu removals: the guest's CPUID (at CPL0, where KVM answers it) shows
+ * exactly the vCPU's table, and x2apic, which KVM emulates, is gone.  A
+ * feature the host cannot hide (init probed them) is in the table too,
+ * rather than missing from it while the guest sees it.
+ */
+static void test_cpuid_removals(void)
+{
+    static const uint8_t code[] = {
+        0xb8, 0x01, 0x00, 0x00, 0x00,       /* mov eax, 1 */
+        0x31, 0xc9,                         /* xor ecx, ecx */
+        0x0f, 0xa2,                         /* cpuid */
+        0xe6, 0xf4,                         /* out 0xf4, al */
+        0xb8, 0x07, 0x00, 0x00, 0x00,       /* mov eax, 7 */
+        0x31, 0xc9,                         /* xor ecx, ecx */
+        0x0f, 0xa2,                         /* cpuid */
+        0xe6, 0xf5,                         /* out 0xf5, al */
+        0xeb, 0xfe,                         /* jmp $ */
+    };
+    const uint32_t osxsave = 1u << 27, ospke = 1u << 4;   /* follow CR4, which is 0 */
+    TestVm *t = test_vm_new_model(1, "host,-x2apic,-xsave,-avx2");
+    const KvmVcpu *c = t->v->accel;
+    const X86CpuidEntry *leaf1 = x86_cpuid_find(&c->cpuid, 1, 0);
+    const X86CpuidEntry *leaf7 = x86_cpuid_find(&c->cpuid, 7, 0);
+    X86State s;
+    VCPUExit exit;
+
+    g_assert_nonnull(leaf1);
+    g_assert_false(x86_cpuid_has_feature(&c->cpuid, "x2apic"));
+    load_code(t, code, sizeof(code));
+    make_flat32_state(&s);
+    accel_kvm.set_state(t->v, &s);
+    run_expect_io(t, &exit, 0xf4, true);
+    accel_kvm.get_state(t->v, &s);
+    g_assert_cmphex((uint32_t)s.regs[R_ECX] & ~osxsave, ==, leaf1->ecx & ~osxsave);
+    g_assert_cmphex((uint32_t)s.regs[R_EDX], ==, leaf1->edx);
+    g_assert_cmphex((uint32_t)s.regs[R_ECX] & (1u << 21), ==, 0);          /* x2apic */
+    run_expect_io(t, &exit, 0xf5, true);
+    accel_kvm.get_state(t->v, &s);
+    if (leaf7) {
+        g_assert_cmphex((uint32_t)s.regs[R_EBX], ==, leaf7->ebx);
+        g_assert_cmphex((uint32_t)s.regs[R_ECX] & ~ospke, ==, leaf7->ecx & ~ospke);
+    }
+    if (x86_cpuid_has_feature(&c->cpuid, "xsave")) {
+        g_test_message("this host shows the guest XSAVE whatever -cpu says");
+    }
+    test_vm_free(t);
+}
+
 /* The machine reset hook puts the in-kernel PIC back as KVM created it. */
 static void test_irqchip_reset(void)
 {
@@ -592,6 +678,77 @@ static void test_irqchip_reset(void)
     accel_kvm.set_state(t->v, &s);
     run_expect_io(t, &exit, 0xf4, true);
     g_assert_cmphex(exit.io.data[0], ==, imr_at_creation);
+    test_vm_free(t);
+}
+
+/* An x87 register from a host long double (the same 80-bit format). */
+static X87Reg x87_reg(long double v)
+{
+    X87Reg r;
+    memset(&r, 0, sizeof(r));
+    memcpy(&r.mantissa, &v, 8);
+    memcpy(&r.sign_exp, (uint8_t *)&v + 8, 2);
+    return r;
+}
+
+static long double x87_value(const X87Reg *r)
+{
+    long double v = 0;
+    memcpy(&v, &r->mantissa, 8);
+    memcpy((uint8_t *)&v + 8, &r->sign_exp, 2);
+    return v;
+}
+
+/*
+ * X86State holds the physical x87 registers R0-R7; KVM's XSAVE image holds
+ * ST(0)-ST(7), ST(i) = R((TOP + i) mod 8) (SDM vol. 1 8.1.2, 10.5.1).  With
+ * TOP = 5 the guest's ST(0) must be R5 going in, and its FLD must land in R5
+ * (after FSTP made TOP 6) coming out; a conversion that forgot TOP would
+ * give it R0 and put the load in R0.
+ */
+static void test_fpu_stack_rotation(void)
+{
+    static const uint8_t code[] = {
+        0xdd, 0x1c, 0x25, 0x00, 0x20, 0x00, 0x00,   /* fstp qword [DATA_ADDR] */
+        0xdd, 0x04, 0x25, 0x08, 0x20, 0x00, 0x00,   /* fld qword [DATA_ADDR + 8] */
+        0xe6, 0xf4,                           /* out 0xf4, al */
+        0xeb, 0xfe,                           /* jmp $ */
+    };
+    const double loaded = 42.0;
+    TestVm *t = test_vm_new(1);
+    X86State s;
+    VCPUExit exit;
+
+    load_code(t, code, sizeof(code));
+    memcpy(t->m.ram.host + DATA_ADDR + 8, &loaded, sizeof(loaded));
+    make_long_mode_user_state(t, &s);
+    s.cr0 |= X86_CR0_NE | X86_CR0_MP;
+    s.fpu.fcw = 0x37f;
+    s.fpu.fsw = 5 << 11;                      /* TOP = 5 */
+    s.fpu.ftw = 0xff;                         /* all eight valid */
+    for (int i = 0; i < 8; i++) {
+        s.fpu.st[i] = x87_reg(10.0L + i);     /* R(i) = 10 + i */
+    }
+    accel_kvm.set_state(t->v, &s);
+    X86State back;
+    accel_kvm.get_state(t->v, &back);
+    for (int i = 0; i < 8; i++) {
+        g_assert_cmpfloat((double)x87_value(&back.fpu.st[i]), ==, 10.0 + i);
+    }
+
+    run_expect_io(t, &exit, 0xf4, true);
+    double stored;
+    memcpy(&stored, t->m.ram.host + DATA_ADDR, sizeof(stored));
+    g_assert_cmpfloat(stored, ==, 15.0);       /* ST(0) was R5 */
+    accel_kvm.get_state(t->v, &s);
+    g_assert_cmpuint((s.fpu.fsw >> 11) & 7, ==, 5);   /* pop then push */
+    g_assert_cmphex(s.fpu.ftw, ==, 0xff);
+    g_assert_cmpfloat((double)x87_value(&s.fpu.st[5]), ==, loaded);
+    for (int i = 0; i < 8; i++) {
+        if (i != 5) {
+            g_assert_cmpfloat((double)x87_value(&s.fpu.st[i]), ==, 10.0 + i);
+        }
+    }
     test_vm_free(t);
 }
 
@@ -705,7 +862,9 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/kick", test_kick);
     g_test_add_func("/kvm/irq-and-memory", test_irq_and_memory);
     g_test_add_func("/kvm/cpuid-in-guest", test_cpuid_in_guest);
+    g_test_add_func("/kvm/cpuid-removals", test_cpuid_removals);
     g_test_add_func("/kvm/irqchip-reset", test_irqchip_reset);
     g_test_add_func("/kvm/smp-init-sipi", test_smp_init_sipi);
+    g_test_add_func("/kvm/fpu-stack-rotation", test_fpu_stack_rotation);
     return g_test_run();
 }
