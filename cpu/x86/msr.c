@@ -109,6 +109,12 @@ bool x86_msr_read(X86Cpu *cpu, uint32_t index, uint64_t *value)
     case MSR_GS_BASE: *value = cpu->s.segs[SEG_GS].base; return true;
     case MSR_KERNEL_GS_BASE: *value = m->kernel_gs_base; return true;
     case MSR_TSC_AUX: *value = m->tsc_aux; return true;
+    /*
+     * SYSCFG: Linux reads it on AMD CPUs (MTRR fix-ups, SME).  Nothing it
+     * controls exists here (no SME, no MTRR DRAM redirection): it reads 0,
+     * and only 0 may be written, as a KVM guest sees it; #GP on Intel.
+     */
+    case MSR_AMD64_SYSCFG: *value = 0; return cpu->vendor_amd;
     default: return false;
     }
 }
@@ -168,6 +174,7 @@ bool x86_msr_write(X86Cpu *cpu, uint32_t index, uint64_t value)
         m->sysenter_eip = value;
         return true;
     case MSR_IA32_MCG_STATUS: return value == 0;
+    case MSR_AMD64_SYSCFG: return cpu->vendor_amd && value == 0;
     case MSR_IA32_MISC_ENABLE: m->misc_enable = value; return true;
     case MSR_IA32_PAT:
         if (!pat_valid(value)) return false;

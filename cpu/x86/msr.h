@@ -34,6 +34,7 @@
 #define MSR_GS_BASE             0xc0000101
 #define MSR_KERNEL_GS_BASE      0xc0000102
 #define MSR_TSC_AUX             0xc0000103
+#define MSR_AMD64_SYSCFG        0xc0010010   /* AMD APM vol. 2 A.1: system configuration */
 
 /*
  * Read or write an MSR as RDMSR/WRMSR do at CPL0.  Returns false for an MSR
