@@ -9,6 +9,9 @@
 # script) are skipped, so a second run takes well under a second.
 #
 # OUTDIR/bzImage                 the kernel of linux-image-amd64's current version
+# OUTDIR/vmlinux                 the same kernel as an uncompressed ELF (scripts/
+#                                extract-vmlinux.sh): booting it skips the XZ
+#                                decompressor, minutes under the interpreter
 # OUTDIR/initramfs.cpio.gz       busybox; /init mounts /proc /sys /dev, prints a
 #                                banner and runs a shell on the console (respawned)
 # OUTDIR/test-initramfs.cpio.gz  /init prints TANDEM-BOOT-OK, md5sum of 64 MiB of
@@ -21,6 +24,7 @@ set -eu
 
 out=${1:-build/guest}
 script=$0
+extract_vmlinux=$(dirname "$0")/extract-vmlinux.sh
 debs="$out/debs"
 
 say() { echo "build-guest: $*"; }
@@ -62,7 +66,8 @@ download() {
     # As root, apt's sandbox user could not write into $debs: stay root.
     if ! (cd "$debs" && apt-get -q -o APT::Sandbox::User=root download "$1" >/dev/null); then
         say "apt-get download $1 failed; running apt-get update and retrying"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get -q update >/dev/null
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get -q update >/dev/null ||
+            die "apt-get update failed, so $1 cannot be downloaded"
         (cd "$debs" && apt-get -q -o APT::Sandbox::User=root download "$1" >/dev/null) ||
             die "cannot download $1"
     fi
@@ -94,6 +99,14 @@ build_kernel() {
     [ -n "$vmlinuz" ] || die "no /boot/vmlinuz-* in $deb"
     cp "$vmlinuz" "$out/bzImage.tmp"
     mv "$out/bzImage.tmp" "$out/bzImage"
+}
+
+# The uncompressed ELF kernel, from the bzImage.
+build_vmlinux() {
+    stale "$out/vmlinux" "$out/bzImage" "$extract_vmlinux" || return 0
+    say "extracting vmlinux from bzImage"
+    "$extract_vmlinux" "$out/bzImage" "$out/vmlinux" ||
+        die "cannot extract vmlinux from $out/bzImage"
 }
 
 # ---------------------------------------------------------------- busybox
@@ -206,6 +219,7 @@ reboot_init() { test_init 'reboot -f'; }
 
 mkdir -p "$debs"
 build_kernel
+build_vmlinux
 build_busybox
 build_initramfs initramfs interactive_init
 build_initramfs test-initramfs poweroff_init

@@ -4,9 +4,12 @@
 # Silent when everything is there.  Otherwise one line naming what is missing,
 # then apt-get update and install (through sudo when not root), without
 # questions (DEBIAN_FRONTEND=noninteractive), as `make deps` and CI run it.
+#
+# Usage: scripts/install-deps.sh [--bench]
+#   --bench  also what `make bench` compares against (BENCH_PACKAGES)
 set -eu
 
-# The one list: what building, testing and benchmarking tandem needs.
+# What building and testing tandem needs.
 #   build-essential pkg-config         compiler, make, binutils (ld for the guest tests)
 #   libglib2.0-dev libcapstone-dev     GLib (main loop, gtest), capstone (decoder oracle)
 #   libsdl2-dev zlib1g-dev libslirp-dev display, snapshots, user networking
@@ -14,7 +17,7 @@ set -eu
 #   nasm                               the guest tests (tests/guest)
 #   perl                               prove and the TAP scripts
 #   cpio                               the guest initramfs (scripts/build-guest.sh)
-#   qemu-system-x86                    `make bench` compares against it
+#   xz-utils zstd                      the kernel's payload (scripts/extract-vmlinux.sh)
 PACKAGES="
 build-essential
 pkg-config
@@ -29,8 +32,18 @@ perl
 cpio
 xz-utils
 zstd
+"
+
+# Only for `make bench`: the emulator tandem is compared with.
+BENCH_PACKAGES="
 qemu-system-x86
 "
+
+case ${1:-} in
+'') ;;
+--bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
+*) echo "install-deps: unknown option '$1' (usage: $0 [--bench])" >&2; exit 1 ;;
+esac
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -54,6 +67,6 @@ else
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-# shellcheck disable=SC2086 # $missing is a list of words on purpose
 $as_root env DEBIAN_FRONTEND=noninteractive apt-get -q update
+# shellcheck disable=SC2086 # $missing is a list of words on purpose
 $as_root env DEBIAN_FRONTEND=noninteractive apt-get -q -y install --no-install-recommends $missing
