@@ -13,7 +13,7 @@ build=${1:-build}
 [ $# -gt 0 ] && shift
 guest="$build/guest"
 
-for file in "$build/tandem" "$guest/bzImage" "$guest/initramfs.cpio.gz"; do
+for file in "$build/tandem" "$guest/vmlinux" "$guest/initramfs.cpio.gz"; do
     if [ ! -e "$file" ]; then
         echo "run-default: $file is missing (run 'make all guest', or 'make run')" >&2
         exit 1
@@ -27,6 +27,10 @@ done
 # CPU.  (tandem's own default takes kvm only where the CPU shows vmx/svm; a
 # nested host without them runs kvm slowly at CPL0, but it does boot Linux,
 # which the software backends cannot do yet.)
-exec "$build/tandem" -accel kvm:tcg:interp -m 512M -nographic \
-    -kernel "$guest/bzImage" -initrd "$guest/initramfs.cpio.gz" \
+# No -accel: tandem's default takes kvm where the host CPU shows VT-x/AMD-V,
+# else the software CPU (a nested /dev/kvm without them emulates the
+# guest's kernel code slowly).  The ELF vmlinux, not the bzImage: the
+# software CPU would spend minutes in the bzImage's XZ decompressor.
+exec "$build/tandem" -m 512M -nographic \
+    -kernel "$guest/vmlinux" -initrd "$guest/initramfs.cpio.gz" \
     -append "console=ttyS0 reboot=k panic=-1 ${TANDEM_APPEND:-}" "$@"

@@ -260,7 +260,7 @@ static const OptionDef option_defs[] = {
     { "m", ARG_VALUE, "SIZE", "guest RAM (MiB without a suffix; K/M/G/T)", opt_memory },
     { "smp", ARG_VALUE, "N", "number of vCPUs", opt_smp },
     { "cpu", ARG_VALUE, "MODEL[,+feat][,-feat]", "CPU model: qemu64, max, host", opt_cpu },
-    { "kernel", ARG_VALUE, "FILE", "Linux bzImage or multiboot kernel", opt_kernel },
+    { "kernel", ARG_VALUE, "FILE", "Linux bzImage or ELF vmlinux, or a multiboot kernel", opt_kernel },
     { "initrd", ARG_VALUE, "FILE", "initial ramdisk; multiboot: modules 'file args,file2'", opt_initrd },
     { "append", ARG_VALUE, "CMDLINE", "kernel command line", opt_append },
     { "serial", ARG_VALUE, "stdio|file:PATH|none", "where COM1 goes", opt_serial },
