@@ -34,13 +34,6 @@ static bool guest_cpuid_bit(const X86Cpu *cpu, uint32_t leaf, unsigned reg, unsi
     return (regs[reg] >> bit) & 1;
 }
 
-/* Operand 0 of a read-modify-write instruction: its store cannot fault once this returns. */
-static uint64_t read_dest_for_update(X86Cpu *cpu, const X86Insn *insn)
-{
-    x86_opnd_probe_write(cpu, insn, 0);
-    return x86_opnd_read(cpu, insn, 0);
-}
-
 static void set_flag(X86Cpu *cpu, uint64_t flag, bool on)
 {
     cpu->s.rflags = on ? cpu->s.rflags | flag : cpu->s.rflags & ~flag;
@@ -57,7 +50,7 @@ static void alu_binary(X86Cpu *cpu, const X86Insn *insn, HostAluBinary op)
     if (in_place) {
         memcpy(&dst, in_place, size);
     } else {
-        dst = writes ? read_dest_for_update(cpu, insn) : x86_opnd_read(cpu, insn, 0);
+        dst = writes ? x86_opnd_read_for_update(cpu, insn) : x86_opnd_read(cpu, insn, 0);
     }
     uint64_t src = x86_opnd_read(cpu, insn, 1);
     uint64_t flags = cpu->s.rflags;
@@ -90,7 +83,7 @@ static void alu_unary(X86Cpu *cpu, const X86Insn *insn, HostAluUnary op)
     if (in_place) {
         memcpy(&dst, in_place, size);
     } else {
-        dst = read_dest_for_update(cpu, insn);
+        dst = x86_opnd_read_for_update(cpu, insn);
     }
     uint64_t flags = cpu->s.rflags;
     uint64_t result = hostalu_unary(op, size, dst, &flags);

@@ -191,6 +191,20 @@ static inline uint8_t *x86_opnd_rmw_host(X86Cpu *cpu, const X86Insn *insn)
 /* For a read-modify-write memory destination: fault now, not after the read. */
 void x86_opnd_probe_write(X86Cpu *cpu, const X86Insn *insn, int i);
 
+/*
+ * Operand 0 of a read-modify-write instruction: once this returns, its
+ * store cannot fault (a memory destination is probed for writing first,
+ * so a fault reports a write access).
+ */
+static inline uint64_t x86_opnd_read_for_update(X86Cpu *cpu, const X86Insn *insn)
+{
+    if (insn->opnd_loc[0] < X86_LOC_MEM) {
+        return x86_opnd_read(cpu, insn, 0);   /* a register */
+    }
+    x86_opnd_probe_write(cpu, insn, 0);
+    return x86_opnd_read(cpu, insn, 0);
+}
+
 /* ---- conditions ---- */
 
 /* Condition code cc (the low nibble of Jcc/SETcc/CMOVcc), SDM vol. 1 B.1. */

@@ -19,12 +19,6 @@
  * when the count is 0: the hardware faults there too.
  */
 
-static uint64_t read_dest_for_update(X86Cpu *cpu, const X86Insn *insn)
-{
-    x86_opnd_probe_write(cpu, insn, 0);
-    return x86_opnd_read(cpu, insn, 0);
-}
-
 /* A doubleword general register as destination: the host's 64-bit register is the result. */
 static bool is_dword_register(const X86Insn *insn, unsigned size)
 {
@@ -36,7 +30,7 @@ static void shift_rotate(X86Cpu *cpu, const X86Insn *insn, HostAluShift op)
     unsigned size = x86_opnd_size(insn, 0);
     uint8_t count = (uint8_t)x86_opnd_read(cpu, insn, 1);
     bool whole = is_dword_register(insn, size);
-    uint64_t dst = whole ? cpu->s.regs[insn->rm] : read_dest_for_update(cpu, insn);
+    uint64_t dst = whole ? cpu->s.regs[insn->rm] : x86_opnd_read_for_update(cpu, insn);
     uint64_t flags = cpu->s.rflags;
     uint64_t result = hostalu_shift(op, size, dst, count, &flags);
     if (whole) {
@@ -62,7 +56,7 @@ static void shift_double(X86Cpu *cpu, const X86Insn *insn, bool left)
     uint8_t count = (uint8_t)x86_opnd_read(cpu, insn, 2);
     uint64_t src = x86_opnd_read(cpu, insn, 1);
     bool whole = is_dword_register(insn, size);
-    uint64_t dst = whole ? cpu->s.regs[insn->rm] : read_dest_for_update(cpu, insn);
+    uint64_t dst = whole ? cpu->s.regs[insn->rm] : x86_opnd_read_for_update(cpu, insn);
     uint64_t flags = cpu->s.rflags;
     uint64_t result = hostalu_shift_double(left, size, dst, src, count, &flags);
     if (whole) {
