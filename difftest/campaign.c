@@ -38,7 +38,7 @@ typedef struct Campaign {
     DtGen gen;
     const DtBackendOps *ops[2];
     const char *names[2];       /* in the runner's order: the software backend first */
-    atomic_ullong next, cases, differences, unexplained, skipped, saved, batch_only, single_step;
+    atomic_ullong next, cases, differences, unexplained, skipped, saved, batch_only;
     atomic_bool done;
     uint64_t start_ns, deadline_ns;
     pthread_mutex_t lock;
@@ -253,10 +253,6 @@ static void *worker_main(void *arg)
                     continue;
                 }
             }
-            if (res[k].single_step) {
-                atomic_fetch_add(&cp->single_step, 1);
-                continue;
-            }
             handle_difference(cp, &runner, &c[k], &res[k]);
         }
     }
@@ -358,13 +354,7 @@ static int run_replay(Campaign *cp, char *err, size_t errlen)
         atomic_store(&cp->cases, 1);
         printf("replay of %s (case %llu of seed %llu, mode %s):\n", cp->cfg->replay,
                (unsigned long long)c->index, (unsigned long long)c->seed, dt_mode_name(c->mode));
-        if (res->single_step) {
-            dt_report_code(stdout, c, "    ");
-            dt_report_outcomes(stdout, cp->names[0], cp->names[1], res, "    ");
-            printf("  differs after an instruction set TF: not compared (tandem does not"
-                   " single-step yet)\n");
-            atomic_store(&cp->single_step, 1);
-        } else if (res->differs) {
+        if (res->differs) {
             handle_difference(cp, &runner, c, res);
             if (cp->nr_findings == 0) {
                 printf("  (explained: see the allowlist summary below)\n");
@@ -478,7 +468,6 @@ int dt_campaign_run(const DtConfig *cfg, const DtAllowlist *allow, DtTotals *tot
     totals->unexplained = atomic_load(&cp->unexplained);
     totals->skipped = atomic_load(&cp->skipped);
     totals->batch_only = atomic_load(&cp->batch_only);
-    totals->single_step = atomic_load(&cp->single_step);
     print_findings(cp);
     free(cp->watch);
     free(cp);

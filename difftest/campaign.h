@@ -33,7 +33,6 @@ typedef struct DtTotals {
     uint64_t unexplained;
     uint64_t skipped;           /* both backends ran away, or a jump into harness code */
     uint64_t batch_only;        /* differed in a batch only, not when run again alone */
-    uint64_t single_step;       /* differed after TF was set (runner.h): not compared */
     double seconds;
 } DtTotals;
 

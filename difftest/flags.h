@@ -40,7 +40,6 @@ typedef struct DtFlagTrace {
     bool tainted;
     uint16_t taint_op;      /* the op that read an undefined flag */
     bool noncanonical_rsp;  /* an instruction ran with RSP non-canonical (see runner.c) */
-    bool single_step;       /* TF was set after an instruction (see runner.h) */
     bool at_edge;           /* the running instruction touches the last canonical page */
     bool canonical_edge;    /* it raised #GP or #SS there (see allowlist.h) */
     bool at_override;       /* the running instruction has an ES/CS/SS/DS override, ignored */
@@ -63,7 +62,6 @@ static inline void dt_flags_begin(DtFlagTrace *t)
     t->tainted = false;
     t->taint_op = 0;
     t->noncanonical_rsp = false;
-    t->single_step = false;
     t->at_edge = false;
     t->canonical_edge = false;
     t->at_override = false;

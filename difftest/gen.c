@@ -325,34 +325,6 @@ static void fit_implicit_operands(DtRng *r, DtCase *c, const DtInsn *in)
     }
 }
 
-/*
- * POPF can load TF, and tandem's run loop does not single-step yet (no #DB
- * after each instruction while TF is set: reported, not fixed here).  Until
- * it does, a case with POPF has no TF bit where POPF could find one: bit 0
- * of every stack and data byte (bit 8 of any word), bit 8 of the GPRs.
- */
-static void keep_tf_clear(DtCase *c)
-{
-    bool popf = false;
-    for (unsigned i = 0; i < c->nr_insns; i++) {
-        popf |= c->insns[i].op == X86_OP_POPF;
-    }
-    if (!popf) {
-        return;
-    }
-    for (size_t i = 0; i < sizeof(c->stack); i++) {
-        c->stack[i] &= 0xfe;
-    }
-    for (size_t i = 0; i < sizeof(c->data); i++) {
-        c->data[i] &= 0xfe;
-    }
-    for (int i = 0; i < X86_NR_GPRS; i++) {
-        if (i != R_ESP) {
-            c->regs[i] &= ~(uint64_t)X86_FLAG_TF;
-        }
-    }
-}
-
 /* A rel8 that no longer reaches its target is pointed at the next instruction. */
 static void fit_short_branches(DtCase *c)
 {
@@ -415,7 +387,6 @@ void dt_gen_case(const DtGen *g, uint64_t seed, uint64_t index, DtCase *c)
         fit_implicit_operands(&r, c, in);
     }
     fit_short_branches(c);
-    keep_tf_clear(c);
     /* an instruction's register wish (32-bit addressing through RSP) may have broken it */
     c->regs[R_ESP] = canonical_rsp(c->regs[R_ESP]);
 }

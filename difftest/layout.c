@@ -221,14 +221,11 @@ void dt_layout_build(uint8_t *ram)
     put64(ram, DT_END_POINTER, DT_END_CODE);
     put64(ram, DT_END_POINTER + 8, DT_END_CODE + 0x100);   /* below DT_END_POINTER + 16 */
     build_stubs(ram);
-    /*
-     * The read-only page: a fixed pattern, the same under every backend.  No
-     * byte has bit 0 set, so a POPF from here never loads TF (see gen.c).
-     */
+    /* The read-only page: a fixed pattern, the same under every backend. */
     uint64_t x = 0x243f6a8885a308d3ull;
     for (unsigned i = 0; i < 0x1000; i += 8) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
-        put64(ram, DT_RODATA + i, x & 0xfefefefefefefefeull);
+        put64(ram, DT_RODATA + i, x);
     }
 }
 

@@ -371,10 +371,6 @@ int main(int argc, char **argv)
         printf("(%llu differences seen in a batch did not hold when the case ran alone)\n",
                (unsigned long long)totals.batch_only);
     }
-    if (totals.single_step) {
-        printf("(%llu differences came after an instruction set TF, which tandem does not single-step"
-               " yet, and were not compared)\n", (unsigned long long)totals.single_step);
-    }
     if (totals.skipped) {
         printf("(%llu cases ran away under both backends or jumped into the harness's code, and"
                " were not compared)\n",

@@ -227,6 +227,7 @@ static X86StopReason step(X86Cpu *cpu, DtFlagTrace *trace)
     if (r == 0) {
         X86Insn insn;
         uint8_t shadow = cpu->s.events.interrupt_shadow;
+        bool tf = cpu->s.rflags & X86_FLAG_TF;
         x86_fetch_decode(cpu, &insn);
         cpu->next_rip = cpu->s.rip + insn.len;
         if (cpu->code_bits != 64) {
@@ -247,9 +248,7 @@ static X86StopReason step(X86Cpu *cpu, DtFlagTrace *trace)
         cpu->s.events.interrupt_shadow &= ~shadow;
         cpu->icount++;
         dt_flags_apply(trace, &effect);
-        if (cpu->s.rflags & X86_FLAG_TF) {
-            trace->single_step = true;
-        }
+        x86_single_step(cpu, &insn, tf, shadow);   /* #DB after it, if TF was set */
         cpu->unwind = NULL;
         return cpu->stop;
     }
@@ -261,6 +260,12 @@ static X86StopReason step(X86Cpu *cpu, DtFlagTrace *trace)
         trace->misaligned_ss_gp |= trace->at_misaligned_ss && cpu->s.events.exception_nr == X86_EXC_GP;
     }
     return r == 2 ? X86_STOP_ERROR : x86_deliver_raised(cpu);
+}
+
+/* A single-step trap will follow the next instruction (SDM vol. 3A 17.3.1.4). */
+static bool single_step_due(const X86Cpu *cpu)
+{
+    return (cpu->s.rflags & X86_FLAG_TF) || cpu->single_step_pending;
 }
 
 static void interp_run(DtBackend *base, const DtCase *c, DtOutcome *out, DtFlagTrace *trace)
@@ -278,6 +283,15 @@ static void interp_run(DtBackend *base, const DtCase *c, DtOutcome *out, DtFlagT
     memset(out, 0, sizeof(*out));
     for (unsigned n = 0;; n++) {
         uint64_t rip = cpu->s.rip;
+        if (rip == end && single_step_due(cpu)) {
+            /*
+             * With TF set the hardware runs the terminator's first
+             * instruction and then takes the single-step #DB there: so
+             * does interp, and the #DB ends the case in its stub.
+             */
+            step(cpu, trace);
+            rip = cpu->s.rip;
+        }
         if (rip == end || dt_is_stub_entry(rip)) {
             break;
         }

@@ -17,14 +17,6 @@ typedef struct DtResult {
     DtDiff diff;
     bool differs;
     bool skipped;              /* both ran away, or the case jumped into harness code */
-    /*
-     * They differ, but an instruction set TF (POPF of a word with bit 8
-     * set), and tandem does not single-step yet (no #DB after each
-     * instruction while TF is set): the hardware's #DB trap cannot be
-     * compared.  Counted, not reported; the generator keeps TF out of
-     * POPF's way where it can (gen.c keep_tf_clear).
-     */
-    bool single_step;
 } DtResult;
 
 void dt_runner_run(DtRunner *r, const DtCase *c, DtResult *res);

@@ -284,11 +284,14 @@ static void string_run(X86Cpu *cpu, const X86Insn *insn, StringStep step, String
         step(cpu, insn, &op);
         return;
     }
-    if (op.step < 0) {
+    /* Single-stepping traps after every iteration (SDM vol. 3A 17.3.1.4): one per execution. */
+    bool stepping = cpu->s.rflags & X86_FLAG_TF;
+    unsigned batch = stepping ? 1 : STRING_BATCH;
+    if (op.step < 0 || stepping) {
         bulk = NULL;
     }
     bool repne = (insn->prefix & X86_PFX_REPNE) && !(insn->prefix & X86_PFX_REP);
-    for (unsigned n = 0; n < STRING_BATCH; n++) {
+    for (unsigned n = 0; n < batch; n++) {
         uint64_t count = x86_reg_get(cpu, R_ECX, op.asize, false);
         if (count == 0) {
             return;

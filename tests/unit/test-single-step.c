@@ -127,6 +127,21 @@ static void test_into_not_taken_is_trapped(void)
     fixture_free(f);
 }
 
+/* REP STOSB traps after each iteration, RIP still at the instruction until the count runs out. */
+static void test_rep_string_traps_per_iteration(void)
+{
+    static const uint8_t code[] = { 0xf3, 0xaa, 0x40 };   /* rep stosb; inc eax */
+    Fixture *f = stepping_fixture(code, sizeof(code), true);
+    X86Cpu *cpu = &f->cpu;
+    cpu->s.regs[R_ECX] = 2;
+    cpu->s.regs[R_EDI] = FIXTURE_DATA;
+    step(f);
+    assert_trapped(f, FIXTURE_CODE);                     /* not done: back to the REP */
+    g_assert_cmpuint(cpu->s.regs[R_ECX], ==, 1);
+    g_assert_cmphex(cpu->s.regs[R_EDI], ==, FIXTURE_DATA + 1);
+    fixture_free(f);
+}
+
 /* A faulting instruction reports its fault, not a trap: it did not complete. */
 static void test_fault_is_not_trapped(void)
 {
@@ -149,6 +164,7 @@ int main(int argc, char **argv)
     g_test_add_func("/single-step/mov-ss-delays", test_mov_ss_delays_trap);
     g_test_add_func("/single-step/int-n", test_int_n_not_trapped);
     g_test_add_func("/single-step/into-not-taken", test_into_not_taken_is_trapped);
+    g_test_add_func("/single-step/rep-string", test_rep_string_traps_per_iteration);
     g_test_add_func("/single-step/fault", test_fault_is_not_trapped);
     return g_test_run();
 }
