@@ -10,15 +10,6 @@
 
 #include "ui/log.h"
 
-static int kvm_ioctl(int fd, unsigned long request, void *arg)
-{
-    int r;
-    do {
-        r = ioctl(fd, request, arg);
-    } while (r < 0 && errno == EINTR);
-    return r;
-}
-
 /*
  * KVM_SET_CPUID2 decides what CPUID returns only where CPUID traps.  On a
  * host where it does not at CPL3 (an AMD CPU without CPUID faulting under
@@ -97,23 +88,6 @@ static int probe_enter_protected_mode(CpuidProbe *p)
     return 0;
 }
 
-static int probe_set_cpuid(CpuidProbe *p, const X86Cpuid *t)
-{
-    struct kvm_cpuid2 *k = calloc(1, sizeof(*k) + (size_t)t->nr * sizeof(k->entries[0]));
-    k->nent = (uint32_t)t->nr;
-    for (int i = 0; i < t->nr; i++) {
-        const X86CpuidEntry *e = &t->e[i];
-        k->entries[i] = (struct kvm_cpuid_entry2){
-            .function = e->function, .index = e->index,
-            .flags = (e->flags & X86_CPUID_FLAG_INDEXED) ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
-            .eax = e->eax, .ebx = e->ebx, .ecx = e->ecx, .edx = e->edx,
-        };
-    }
-    int r = kvm_ioctl(p->vcpu_fd, KVM_SET_CPUID2, k);
-    free(k);
-    return r;
-}
-
 static int probe_create(CpuidProbe *p, const KvmVm *vm)
 {
     do {
@@ -172,7 +146,7 @@ static int kvm_probe_forced_cpuid(const KvmVm *vm, X86Cpuid *forced)
     X86Cpuid table = vm->supported;
     x86_cpuid_clear_features(&table);
     int r = -1;
-    if (probe_create(&p, vm) == 0 && probe_set_cpuid(&p, &table) == 0 &&
+    if (probe_create(&p, vm) == 0 && kvm_set_cpuid_table(p.vcpu_fd, &table) == 0 &&
         probe_enter_protected_mode(&p) == 0) {
         probe_write_code(p.ram + PROBE_CODE_ADDR, &table);
         r = probe_run(&p, &table, forced);

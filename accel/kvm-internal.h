@@ -2,11 +2,13 @@
 #ifndef ACCEL_KVM_INTERNAL_H
 #define ACCEL_KVM_INTERNAL_H
 
+#include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 
 #include "accel/kvm.h"
 #include "cpu/x86/cpuid.h"
@@ -77,6 +79,19 @@ static inline KvmVm *kvm_vm(VCPU *v)
 }
 
 /* kvm.c */
+/* ioctl, retried on EINTR (for every ioctl but KVM_RUN, whose EINTR means a kick). */
+static inline int kvm_ioctl(int fd, unsigned long request, void *arg)
+{
+    int r;
+    do {
+        r = ioctl(fd, request, arg);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* KVM_SET_CPUID2 of table `t` on a vCPU; the ioctl's result (errno set on failure). */
+int kvm_set_cpuid_table(int vcpu_fd, const X86Cpuid *t);
+
 void kvm_vcpu_fail(KvmVcpu *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kvm_vcpu_complete_pending_exit(KvmVcpu *c);
 bool kvm_msr_listed(const KvmVm *vm, uint32_t index);

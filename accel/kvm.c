@@ -43,16 +43,6 @@ static const struct {
     { KVM_CAP_XCRS, "KVM_CAP_XCRS" },
 };
 
-/* ioctl, retried on EINTR for the ones that are not KVM_RUN. */
-static int kvm_ioctl(int fd, unsigned long request, void *arg)
-{
-    int r;
-    do {
-        r = ioctl(fd, request, arg);
-    } while (r < 0 && errno == EINTR);
-    return r;
-}
-
 static int kvm_open(char *err, size_t errlen)
 {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -520,23 +510,30 @@ void kvm_vcpu_fail(KvmVcpu *c, const char *fmt, ...)
     va_end(ap);
 }
 
-static int kvm_set_cpuid(KvmVm *vm, KvmVcpu *c, VCPU *v, char *err, size_t errlen)
+int kvm_set_cpuid_table(int vcpu_fd, const X86Cpuid *t)
 {
-    x86_cpuid_build(&vm->model, &vm->supported, v->index, kvm_nr_vcpus(v->machine), &c->cpuid);
-    x86_cpuid_add_features(&c->cpuid, &vm->forced);   /* even those the topology clears (HTT) */
-    struct kvm_cpuid2 *k = calloc(1, sizeof(*k) + (size_t)c->cpuid.nr * sizeof(k->entries[0]));
-    k->nent = (uint32_t)c->cpuid.nr;
-    for (int i = 0; i < c->cpuid.nr; i++) {
-        const X86CpuidEntry *e = &c->cpuid.e[i];
+    struct kvm_cpuid2 *k = calloc(1, sizeof(*k) + (size_t)t->nr * sizeof(k->entries[0]));
+    k->nent = (uint32_t)t->nr;
+    for (int i = 0; i < t->nr; i++) {
+        const X86CpuidEntry *e = &t->e[i];
         k->entries[i] = (struct kvm_cpuid_entry2){
             .function = e->function, .index = e->index,
             .flags = (e->flags & X86_CPUID_FLAG_INDEXED) ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
             .eax = e->eax, .ebx = e->ebx, .ecx = e->ecx, .edx = e->edx,
         };
     }
-    int r = kvm_ioctl(c->fd, KVM_SET_CPUID2, k);
+    int r = kvm_ioctl(vcpu_fd, KVM_SET_CPUID2, k);
+    int saved = errno;
     free(k);
-    if (r < 0) {
+    errno = saved;
+    return r;
+}
+
+static int kvm_set_cpuid(KvmVm *vm, KvmVcpu *c, VCPU *v, char *err, size_t errlen)
+{
+    x86_cpuid_build(&vm->model, &vm->supported, v->index, kvm_nr_vcpus(v->machine), &c->cpuid);
+    x86_cpuid_add_features(&c->cpuid, &vm->forced);   /* even those the topology clears (HTT) */
+    if (kvm_set_cpuid_table(c->fd, &c->cpuid) < 0) {
         snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
         return -1;
     }

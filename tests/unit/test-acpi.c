@@ -1,6 +1,7 @@
 /* Unit tests of the ACPI tables: found as an OS finds them, checksums, every field the PC relies on. */
 #define _GNU_SOURCE
 #include <glib.h>
+
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "hw/acpi.h"
 #include "hw/acpi_pm.h"
+#include "le-bytes.h"
 
 /*
  * The tables are read back the way Linux reads them (drivers/acpi/tables.c,
@@ -37,19 +39,6 @@ static void fixture_fini(Fixture *f)
 {
     address_space_destroy(&f->m.mem);
     g_free(f->ram);
-}
-
-static uint16_t ld16(const uint8_t *p) { return p[0] | p[1] << 8; }
-static uint32_t ld32(const uint8_t *p) { return ld16(p) | (uint32_t)ld16(p + 2) << 16; }
-static uint64_t ld64(const uint8_t *p) { return ld32(p) | (uint64_t)ld32(p + 4) << 32; }
-
-static uint8_t sum(const uint8_t *p, size_t len)
-{
-    uint8_t s = 0;
-    while (len--) {
-        s += *p++;
-    }
-    return s;
 }
 
 /* A table at gpa, checked: in RAM, the signature, a sane length, checksum 0. */

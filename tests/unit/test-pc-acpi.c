@@ -1,5 +1,6 @@
 /* Unit tests of the PC's ACPI, PM and fw_cfg wiring: a whole machine is built (not run) and inspected. */
 #include <glib.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "hw/acpi_pm.h"
 #include "hw/fw_cfg.h"
 #include "hw/machine.h"
+#include "le-bytes.h"
 
 /*
  * machine_new() with -smp N and a do-nothing multiboot kernel: the tables it
@@ -22,19 +24,6 @@
 
 static char *tmpdir;
 static char *kernel_path;
-
-static uint16_t ld16(const uint8_t *p) { return p[0] | p[1] << 8; }
-static uint32_t ld32(const uint8_t *p) { return ld16(p) | (uint32_t)ld16(p + 2) << 16; }
-static uint64_t ld64(const uint8_t *p) { return ld32(p) | (uint64_t)ld32(p + 4) << 32; }
-
-static uint8_t sum(const uint8_t *p, size_t len)
-{
-    uint8_t s = 0;
-    while (len--) {
-        s += *p++;
-    }
-    return s;
-}
 
 /* A multiboot a.out-kludge kernel (Multiboot 0.6.96 §3.1.3): a header and HLT, at 1 MiB. */
 static void write_kernel(void)
