@@ -78,6 +78,13 @@ typedef struct AccelOps {
     void (*kick)(VCPU *v);
     /* The guest-physical map changed (RAM added/removed, TLBs to flush). */
     void (*memory_changed)(Machine *m);
+    /*
+     * Optional: drop whatever the backend caches about guest-physical page
+     * `gpa` (translations to it, code decoded from it), as pc-testdev's
+     * page flush asks.  Called by a vCPU thread from a device callback, with
+     * the device lock held.  NULL: the backend caches nothing of its own.
+     */
+    void (*flush_guest_page)(Machine *m, uint64_t gpa);
     /* Release the vCPU's and then the VM's resources. */
     void (*vcpu_destroy)(VCPU *v);
     void (*destroy)(Machine *m);

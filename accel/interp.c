@@ -558,6 +558,25 @@ static void log_mmu_counters(const InterpVCPU *iv)
              (unsigned long long)c->page_flushes);
 }
 
+/*
+ * pc-testdev's page flush: the soft MMU's translations to the page and the
+ * blocks decoded from it go.  The caller is an interp vCPU thread in a
+ * device callback, so the interp lock is held: the other vCPUs are not
+ * running and their TLBs can be changed here.
+ */
+static void interp_flush_guest_page(Machine *m, uint64_t gpa)
+{
+    InterpVM *vm = m->accel_state;
+    codecache_drop_gpa(vm->code, gpa);
+    for (int i = 0; i < m->nr_vcpus; i++) {
+        InterpVCPU *iv = m->vcpus[i].accel;
+        if (iv) {
+            tlb_drop_gpa(&iv->cpu.tlb, gpa);
+            iv->cpu.end_block = true;   /* the running block may come from that page */
+        }
+    }
+}
+
 static void interp_vcpu_destroy(VCPU *v)
 {
     InterpVCPU *iv = v->accel;
@@ -597,6 +616,7 @@ const AccelOps accel_interp = {
     .set_irq = interp_set_irq,
     .kick = interp_kick,
     .memory_changed = interp_memory_changed,
+    .flush_guest_page = interp_flush_guest_page,
     .vcpu_destroy = interp_vcpu_destroy,
     .destroy = interp_destroy,
 };

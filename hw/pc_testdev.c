@@ -206,6 +206,21 @@ void pc_testdev_free(PcTestdev *d)
     g_free(d);
 }
 
+/*
+ * Port 0xe4: the backend drops what it caches of the page (the soft MMU's
+ * TLB entries and decoded code).  Under kvm there is no hook: QEMU's flush
+ * (an mprotect of the host page, which makes KVM drop its EPT entry) is
+ * not done, because another vCPU touching the page inside that window
+ * would stop the emulator; what the guest sees is the same either way.
+ */
+static void flush_guest_page(void *opaque, uint64_t gpa)
+{
+    Machine *m = opaque;
+    if (m->accel && m->accel->flush_guest_page) {
+        m->accel->flush_guest_page(m, gpa);
+    }
+}
+
 static void pc_testdev_reset_hook(void *d) { pc_testdev_reset(d); }
 static void pc_testdev_free_owned(void *d) { pc_testdev_free(d); }
 
@@ -215,9 +230,7 @@ int pc_testdev_create(Machine *m, const char *props, char *err, size_t errlen)
     if (device_check_props("pc-testdev", props, known, err, errlen) != 0) {
         return -1;
     }
-    /* The machine offers no page-flush hook yet.  Under kvm there is nothing to
-     * do; QEMU's own flush only drops the host mapping, which no guest sees. */
-    PcTestdev *d = pc_testdev_new(&m->io, &m->mem, m->gsi, NULL, NULL, err, errlen);
+    PcTestdev *d = pc_testdev_new(&m->io, &m->mem, m->gsi, flush_guest_page, m, err, errlen);
     if (!d) {
         return -1;
     }

@@ -343,6 +343,23 @@ void tlb_flush_page(Tlb *tlb, uint64_t la)
     log_mask(LOG_MMU, "mmu: TLB flush of the page at 0x%llx\n", (unsigned long long)la);
 }
 
+void tlb_drop_gpa(Tlb *tlb, uint64_t gpa)
+{
+    for (int m = 0; m < MMU_NR_IDX; m++) {
+        for (unsigned i = 0; i < MMU_TLB_SIZE; i++) {
+            TlbEntry *e = &tlb->entries[m][i];
+            bool tagged = e->tag[MMU_READ] != MMU_TAG_INVALID || e->tag[MMU_WRITE] != MMU_TAG_INVALID ||
+                          e->tag[MMU_EXEC] != MMU_TAG_INVALID;
+            if (tagged && e->gpa == (gpa & MMU_PAGE_MASK)) {
+                tlb_entry_clear(e);
+            }
+        }
+    }
+    tlb->count.page_flushes++;
+    log_mask(LOG_MMU, "mmu: TLB entries for guest-physical page 0x%llx dropped\n",
+             (unsigned long long)(gpa & MMU_PAGE_MASK));
+}
+
 void tlb_flush_gpa(Tlb *tlb, uint64_t gpa)
 {
     for (int m = 0; m < MMU_NR_IDX; m++) {

@@ -111,6 +111,8 @@ void tlb_flush_nonglobal(Tlb *tlb);
 void tlb_flush_page(Tlb *tlb, uint64_t la);
 /* Drop every entry whose guest-physical page is `gpa` (its code was decoded). */
 void tlb_flush_gpa(Tlb *tlb, uint64_t gpa);
+/* Drop every translation to guest-physical page `gpa`, for all accesses. */
+void tlb_drop_gpa(Tlb *tlb, uint64_t gpa);
 
 static inline TlbEntry *tlb_entry(Tlb *tlb, int mmu_idx, uint64_t la)
 {

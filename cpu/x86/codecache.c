@@ -143,6 +143,11 @@ static void drop_page(CodeCache *cc, uint64_t page)
     cc->bitmap[page >> 3] &= ~(1u << (page & 7));
 }
 
+void codecache_drop_gpa(CodeCache *cc, uint64_t gpa)
+{
+    drop_page(cc, gpa >> MMU_PAGE_BITS);
+}
+
 static void page_written(X86Cpu *cpu, uint64_t gpa, unsigned size)
 {
     CodeCache *cc = cpu->code;

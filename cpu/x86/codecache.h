@@ -60,6 +60,9 @@ Block *codecache_lookup(CodeCache *cc, X86Cpu *cpu, uint64_t gpa, uint64_t la);
  */
 uint64_t codecache_generation(const CodeCache *cc);
 
+/* Drop the blocks decoded from guest-physical page `gpa` (they may be running). */
+void codecache_drop_gpa(CodeCache *cc, uint64_t gpa);
+
 /* Drop everything (reset, memory map change). */
 void codecache_flush(CodeCache *cc);
 /* Free blocks dropped while they might have been running. */

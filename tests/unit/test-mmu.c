@@ -198,6 +198,31 @@ static void test_tlb(void)
     g_free(tlb);
 }
 
+/* pc-testdev's page flush: every translation to one guest-physical page goes, global or not. */
+static void test_tlb_drop_gpa(void)
+{
+    Tlb *tlb = g_malloc(sizeof(Tlb));
+    uint8_t page[4096];
+    tlb_init(tlb);
+    MmuResult to_a = { .gpa = 0x200000, .page_bits = 12, .readable = true, .writable = true,
+                       .executable = true, .global = true };
+    MmuResult to_b = to_a;
+    to_b.gpa = 0x300000;
+    tlb_fill(tlb, MMU_IDX_SUPER, 0x4000, &to_a, page, MMU_WRITE, true);   /* two aliases of A */
+    tlb_fill(tlb, MMU_IDX_USER, 0x8000, &to_a, page, MMU_READ, true);
+    tlb_fill(tlb, MMU_IDX_SUPER, 0x6000, &to_b, page, MMU_READ, true);
+    uint64_t page_flushes = tlb->count.page_flushes;
+    tlb_drop_gpa(tlb, 0x200abc);
+    const TlbEntry *a1 = tlb_entry(tlb, MMU_IDX_SUPER, 0x4000), *a2 = tlb_entry(tlb, MMU_IDX_USER, 0x8000);
+    for (int k = 0; k < 3; k++) {
+        g_assert_cmphex(a1->tag[k], ==, MMU_TAG_INVALID);
+        g_assert_cmphex(a2->tag[k], ==, MMU_TAG_INVALID);
+    }
+    g_assert_cmphex(tlb_entry(tlb, MMU_IDX_SUPER, 0x6000)->tag[MMU_READ], ==, 0x6000);   /* B stays */
+    g_assert_cmpuint(tlb->count.page_flushes, ==, page_flushes + 1);   /* the jump cache sees it */
+    g_free(tlb);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -206,5 +231,6 @@ int main(int argc, char **argv)
     g_test_add_func("/mmu/protection", test_protection);
     g_test_add_func("/mmu/32bit-and-pae", test_32bit_and_pae);
     g_test_add_func("/mmu/tlb", test_tlb);
+    g_test_add_func("/mmu/tlb-drop-gpa", test_tlb_drop_gpa);
     return g_test_run();
 }

@@ -176,10 +176,22 @@ static void test_taken_ranges(void)
     address_space_destroy(&mem);
 }
 
+static uint64_t flushed_gpa;
+
+static void record_flush(Machine *m, uint64_t gpa)
+{
+    flushed_gpa = gpa;
+}
+
+/* The backend's page-flush hook, as the machine's backend offers it. */
+static const AccelOps flushing_accel = { .name = "flushing", .flush_guest_page = record_flush };
+
 /* `-device pc-testdev` on a hand-built machine: registered, reset with the machine, freed. */
 static void test_device_option(void)
 {
     Machine *m = calloc(1, sizeof(*m));
+    m->accel = &flushing_accel;
+    flushed_gpa = 0;
     address_space_init(&m->io, "ioport", 0x10000);
     address_space_init(&m->mem, "memory", 1ull << 40);
     Fixture x;
@@ -195,7 +207,8 @@ static void test_device_option(void)
     address_space_write(&m->io, 0x2008, 1, 1);              /* ISA IRQ 8 = m->gsi[8] */
     g_assert_cmpint(x.level[8], ==, 1);
     address_space_write(&m->io, 0xe0, 0xdeadbeef, 4);
-    address_space_write(&m->io, 0xe4, 0x1000, 4);           /* no hook: nothing happens */
+    address_space_write(&m->io, 0xe4, 0x1234, 4);           /* to the backend's hook, page-aligned */
+    g_assert_cmphex(flushed_gpa, ==, 0x1000);
     g_assert_cmpint(m->nr_resets, ==, 1);
     m->resets[0].reset(m->resets[0].opaque);                /* what machine_reset does */
     g_assert_cmpint(x.level[8], ==, 0);
