@@ -306,20 +306,30 @@ static void run_next(InterpVCPU *iv, CodeCache *cc)
 {
     X86Cpu *cpu = &iv->cpu;
     bool tf = cpu->s.rflags & X86_FLAG_TF;
-    if (!tf && !cpu->single_step_pending) {
+    bool rf = cpu->s.rflags & X86_FLAG_RF;
+    bool breakpoints = x86_insn_breakpoints_armed(cpu);
+    if (!tf && !cpu->single_step_pending && !breakpoints) {
         Block *b = find_block(iv, cc);
         if (b && block_within_limit(cpu, b)) {
             run_block(cpu, b);
             return;
         }
     }
-    /* Single-stepping (a block ends where TF changes: POPF, IRET ...), or no block. */
+    /*
+     * One instruction: single-stepping or instruction breakpoints armed (a
+     * block ends where TF or DR7 can change: POPF, IRET, MOV DR ...), or no
+     * block here.
+     */
     X86Insn insn;
     uint8_t shadow = cpu->s.events.interrupt_shadow;
+    if (breakpoints) {
+        x86_check_insn_breakpoints(cpu);
+    }
     x86_fetch_decode(cpu, &insn);
     uint64_t mask = cpu->code_bits == 64 ? ~0ull : x86_size_mask(cpu->code_bits / 8);
     cpu->next_rip = (cpu->s.rip + insn.len) & mask;
     x86_execute(cpu, &insn);
+    x86_clear_rf(cpu, &insn, rf);
     cpu->s.rip = cpu->next_rip;
     cpu->s.events.interrupt_shadow &= ~shadow;
     cpu->icount++;

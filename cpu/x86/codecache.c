@@ -189,7 +189,7 @@ static bool ends_block(const X86Insn *insn)
         return x86_insn_row(insn)->operand[0] == X86_OPK_SS;
     }
     switch (insn->op) {
-    case X86_OP_MOV_CR: case X86_OP_MOV_SR: case X86_OP_LMSW: case X86_OP_CLTS:
+    case X86_OP_MOV_CR: case X86_OP_MOV_DR: case X86_OP_MOV_SR: case X86_OP_LMSW: case X86_OP_CLTS:
     case X86_OP_WRMSR: case X86_OP_HLT: case X86_OP_STI: case X86_OP_POPF: case X86_OP_LSS:
     case X86_OP_INVLPG: case X86_OP_XSETBV: case X86_OP_LIDT: case X86_OP_LGDT:
     case X86_OP_LLDT: case X86_OP_LTR: case X86_OP_SYSCALL: case X86_OP_SYSRET:

@@ -270,6 +270,27 @@ static bool software_interrupt(const X86Insn *insn)
     }
 }
 
+void x86_check_insn_breakpoints(X86Cpu *cpu)
+{
+    if (cpu->s.rflags & X86_FLAG_RF) {
+        return;
+    }
+    uint64_t la = cpu->mode64 ? cpu->s.rip : (uint32_t)(cpu->s.segs[SEG_CS].base + cpu->s.rip);
+    uint64_t hits = 0;
+    for (unsigned n = 0; n < 4; n++) {
+        bool enabled = (cpu->s.dr7 >> (2 * n)) & 3;
+        bool execute = !((cpu->s.dr7 >> (16 + 4 * n)) & 3);   /* R/W = 00; LEN must be 00 too */
+        uint64_t addr = cpu->mode64 ? cpu->s.dr[n] : (uint32_t)cpu->s.dr[n];
+        if (enabled && execute && addr == la) {
+            hits |= 1u << n;
+        }
+    }
+    if (hits) {
+        cpu->s.dr6 = (cpu->s.dr6 & ~0xfull) | hits;
+        x86_raise(cpu, X86_EXC_DB, X86_NO_ERROR_CODE);
+    }
+}
+
 void x86_single_step(X86Cpu *cpu, const X86Insn *insn, bool tf, uint8_t shadow)
 {
     bool pending = cpu->single_step_pending;
@@ -300,9 +321,14 @@ X86StopReason x86_step(X86Cpu *cpu)
         X86Insn insn;
         uint8_t shadow = cpu->s.events.interrupt_shadow;
         bool tf = cpu->s.rflags & X86_FLAG_TF;
+        bool rf = cpu->s.rflags & X86_FLAG_RF;
+        if (x86_insn_breakpoints_armed(cpu)) {
+            x86_check_insn_breakpoints(cpu);
+        }
         x86_fetch_decode(cpu, &insn);
         cpu->next_rip = next_rip_of(cpu, &insn);
         x86_execute(cpu, &insn);
+        x86_clear_rf(cpu, &insn, rf);
         cpu->s.rip = cpu->next_rip;
         cpu->s.events.interrupt_shadow &= ~shadow;
         cpu->icount++;

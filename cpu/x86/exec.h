@@ -236,6 +236,42 @@ X86StopReason x86_deliver_raised(X86Cpu *cpu);
 void x86_execute(X86Cpu *cpu, const X86Insn *insn);
 
 /*
+ * Instruction breakpoints (SDM vol. 3A 17.2.4, 17.3.1.1): whether DR7
+ * enables one (R/W = 00), so that the run loop checks each instruction.
+ */
+static inline bool x86_insn_breakpoints_armed(const X86Cpu *cpu)
+{
+    if (!(cpu->s.dr7 & 0xff)) {
+        return false;   /* L0-L3, G0-G3 all clear: the common case, once per block */
+    }
+    for (unsigned n = 0; n < 4; n++) {
+        if (((cpu->s.dr7 >> (2 * n)) & 3) && !((cpu->s.dr7 >> (16 + 4 * n)) & 3)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Before the instruction at CS:RIP: raise the fault-class #DB of an enabled
+ * instruction breakpoint at its linear address (DR6.Bn set), unless
+ * EFLAGS.RF suppresses it.  Call with x86_insn_breakpoints_armed().
+ */
+void x86_check_insn_breakpoints(X86Cpu *cpu);
+
+/*
+ * After an instruction that completed: RF, which let it past its
+ * breakpoint, is cleared (SDM 17.3.1.1), unless the instruction loaded it
+ * (IRET).
+ */
+static inline void x86_clear_rf(X86Cpu *cpu, const X86Insn *insn, bool rf_before)
+{
+    if (rf_before && insn->op != X86_OP_IRET) {
+        cpu->s.rflags &= ~(uint64_t)X86_FLAG_RF;
+    }
+}
+
+/*
  * The single-step trap (SDM vol. 3A 17.3.1.4), after an instruction that
  * completed: `tf` is EFLAGS.TF as the instruction began, `shadow` the
  * interrupt shadow then.  Raises #DB with DR6.BS (so call it with RIP at

@@ -1,4 +1,4 @@
-/* The single-step trap of EFLAGS.TF (SDM vol. 3A 17.3.1.4) through x86_step: where #DB comes, and where not. */
+/* #DB in the software CPU through x86_step: the single-step trap of EFLAGS.TF (SDM vol. 3A 17.3.1.4) and instruction breakpoints (17.3.1.1). */
 #include <glib.h>
 
 #include "x86-tables.h"
@@ -155,6 +155,60 @@ static void test_fault_is_not_trapped(void)
     fixture_free(f);
 }
 
+/* DR0 on the second INC, enabled locally (L0), R/W0 = LEN0 = 00: an instruction breakpoint. */
+static Fixture *breakpoint_fixture(uint64_t dr7)
+{
+    static const uint8_t code[] = { 0x40, 0x40, 0x40 };   /* inc eax x3 */
+    Fixture *f = stepping_fixture(code, sizeof(code), false);
+    f->cpu.s.dr[0] = FIXTURE_CODE + 1;
+    f->cpu.s.dr7 = 0x400 | dr7;
+    f->cpu.s.dr6 = 0xffff0ff0;
+    return f;
+}
+
+/* A fault: the handler sees the breakpointed instruction's own EIP, and it has not run. */
+static void test_insn_breakpoint_faults(void)
+{
+    Fixture *f = breakpoint_fixture(1);
+    X86Cpu *cpu = &f->cpu;
+    step(f);
+    g_assert_cmphex(cpu->s.rip, ==, FIXTURE_CODE + 1);
+    step(f);
+    g_assert_cmphex(cpu->s.rip, ==, DB_HANDLER);
+    g_assert_cmphex(get32(f, (uint32_t)cpu->s.regs[R_ESP]), ==, FIXTURE_CODE + 1);
+    g_assert_cmpuint(cpu->s.regs[R_EAX], ==, 1);
+    g_assert_cmphex(cpu->s.dr6 & 0xf, ==, 1);            /* B0 */
+    g_assert_false(cpu->s.dr6 & DR6_BS);
+    fixture_free(f);
+}
+
+/* RF set (as a handler's IRET leaves it) lets the instruction run once; it is clear after. */
+static void test_rf_suppresses_breakpoint(void)
+{
+    Fixture *f = breakpoint_fixture(1);
+    X86Cpu *cpu = &f->cpu;
+    cpu->s.rip = FIXTURE_CODE + 1;
+    cpu->s.rflags |= X86_FLAG_RF;
+    step(f);
+    g_assert_cmphex(cpu->s.rip, ==, FIXTURE_CODE + 2);
+    g_assert_cmpuint(cpu->s.regs[R_EAX], ==, 1);
+    g_assert_false(cpu->s.rflags & X86_FLAG_RF);
+    fixture_free(f);
+}
+
+/* Not enabled in DR7, or a data breakpoint (R/W0 = 01) at that address: no fault on execution. */
+static void test_breakpoint_not_armed(void)
+{
+    static const uint64_t dr7s[] = { 0, 1 | 1u << 16 };
+    for (unsigned k = 0; k < G_N_ELEMENTS(dr7s); k++) {
+        Fixture *f = breakpoint_fixture(dr7s[k]);
+        step(f);
+        step(f);
+        g_assert_cmphex(f->cpu.s.rip, ==, FIXTURE_CODE + 2);
+        fixture_free(f);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -166,5 +220,8 @@ int main(int argc, char **argv)
     g_test_add_func("/single-step/into-not-taken", test_into_not_taken_is_trapped);
     g_test_add_func("/single-step/rep-string", test_rep_string_traps_per_iteration);
     g_test_add_func("/single-step/fault", test_fault_is_not_trapped);
+    g_test_add_func("/breakpoint/insn-fault", test_insn_breakpoint_faults);
+    g_test_add_func("/breakpoint/rf-suppresses", test_rf_suppresses_breakpoint);
+    g_test_add_func("/breakpoint/not-armed", test_breakpoint_not_armed);
     return g_test_run();
 }
