@@ -323,8 +323,11 @@ enum {
     X86_LOC_GPR_HIGH = 16,  /* 16-19: AH, CH, DH, BH (no REX prefix) */
     X86_LOC_MEM = 0x20,     /* memory at the effective address, segment insn->seg */
     X86_LOC_IMM,            /* insn->imm */
-    X86_LOC_OTHER,          /* anything else: moffs, branch target, the constant 1,
-                               segment, x87, MMX, SSE registers, no operand */
+    X86_LOC_MOFFS,          /* memory at the offset in insn->imm (Ob, Ov) */
+    X86_LOC_JREL,           /* a branch target: the next instruction's address + insn->imm */
+    X86_LOC_ONE,            /* the constant 1 (D0/D1 shifts) */
+    X86_LOC_OTHER,          /* not a general-purpose operand: segment, control, x87, MMX,
+                               SSE registers, 10- and 16-byte memory, no operand */
 };
 
 /* Fill opnd_loc and opnd_size from the row's operand kinds (x86_decode calls it). */

@@ -41,14 +41,17 @@ static uint8_t gpr_location(const X86Insn *insn, unsigned reg, unsigned size)
  * Only the general-purpose kinds get a location; the SDM letter says where
  * the operand is: E/R the ModRM.rm register or memory, G ModRM.reg, Z the
  * opcode's low bits, B the register VEX.vvvv names, M memory, I an
- * immediate.  The rest (moffs, branch targets, the constant 1,
- * segment/control/x87/MMX/SSE registers) stay X86_LOC_OTHER and take the
- * general path of x86_opnd_read/write.
+ * immediate, O a moffs, J a branch target.  The rest (segment, control,
+ * x87, MMX, SSE registers, wider memory) are X86_LOC_OTHER: their
+ * families access them themselves, not through x86_opnd_read/write.
  */
 static uint8_t operand_location(const X86Insn *insn, unsigned kind, unsigned size)
 {
     if (kind == X86_OPK_NONE) {
         return X86_LOC_OTHER;
+    }
+    if (kind == X86_OPK_ONE) {
+        return X86_LOC_ONE;
     }
     if (fixed_register(kind) >= 0) {
         return X86_LOC_GPR + fixed_register(kind);
@@ -70,6 +73,10 @@ static uint8_t operand_location(const X86Insn *insn, unsigned kind, unsigned siz
         return gpr_location(insn, x86_insn_vvvv(insn), size);
     case 'I':
         return X86_LOC_IMM;
+    case 'O':
+        return X86_LOC_MOFFS;
+    case 'J':
+        return X86_LOC_JREL;
     default:
         return X86_LOC_OTHER;
     }

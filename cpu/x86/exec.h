@@ -132,7 +132,7 @@ static inline unsigned x86_opnd_size(const X86Insn *insn, int i)
     return insn->opnd_size[i];
 }
 
-/* x86_opnd_read/write for operands that are not registers or immediates. */
+/* x86_opnd_read/write for the rest: AH..BH, memory, moffs, branch targets, the constant 1. */
 uint64_t x86_opnd_read_mem(X86Cpu *cpu, const X86Insn *insn, int i);
 void x86_opnd_write_mem(X86Cpu *cpu, const X86Insn *insn, int i, uint64_t value);
 
